@@ -1,0 +1,196 @@
+package org.helpdeskmail.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.w3c.dom.Element;
+
+/**
+ * Turns the deployment's conf/ into the configuration James reads: a copy under var/conf/ with the
+ * environment overrides applied, checked key by key. The copy is rewritten at every start, so the
+ * files under conf/ stay the deployment's own and var/conf/ always shows what is running.
+ */
+final class EffectiveConfiguration {
+    static final String SMTP_SERVERS = "smtpserver.xml";
+    static final String WEBADMIN = "webadmin.properties";
+    static final String JMX = "jmx.properties";
+    static final String DNS = "dnsservice.xml";
+    static final String DOMAINS = "domainlist.xml";
+    static final String HELPDESK = "helpdesk.properties";
+    static final String MAILET_CONTAINER = "mailetcontainer.xml";
+    private static final List<String> REQUIRED_FILES = List.of(SMTP_SERVERS, MAILET_CONTAINER, HELPDESK, WEBADMIN, JMX, DNS,
+        DOMAINS, "usersrepository.xml", "recipientrewritetable.xml", "mailrepositorystore.xml", "james-database.properties");
+    private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout connectionBacklog";
+
+    private final Path source;
+    private final Path target;
+
+    EffectiveConfiguration(Path source, Path target) {
+        this.source = source;
+        this.target = target;
+    }
+
+    /** Conf file name as an operator sees it in messages. */
+    private String display(String file) {
+        return source.resolve(file).toString();
+    }
+
+    HelpdeskSettings write(EnvironmentOverrides overrides) {
+        copySourceToTarget();
+        HelpdeskSettings settings = writeHelpdeskProperties(overrides);
+        writeSmtpServers(overrides);
+        writeListenerProperties(WEBADMIN, "host", "port", overrides.webadminBind());
+        writeListenerProperties(JMX, "jmx.address", "jmx.port", overrides.jmxBind());
+        writeDnsService(overrides);
+        writeDomainList(settings);
+        writePostmaster(settings);
+        return settings;
+    }
+
+    private void copySourceToTarget() {
+        if (!Files.isDirectory(source)) {
+            throw new BadConfigurationException(source.toString(), "(directory)", "the configuration directory does not exist");
+        }
+        for (String file : REQUIRED_FILES) {
+            if (!Files.isRegularFile(source.resolve(file))) {
+                throw new BadConfigurationException(display(file), "(file)", "is missing");
+            }
+        }
+        try {
+            Files.createDirectories(target);
+            try (Stream<Path> files = Files.list(target)) {
+                for (Path stale : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
+                    Files.delete(stale);
+                }
+            }
+            try (Stream<Path> files = Files.list(source)) {
+                for (Path file : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
+                    Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the effective configuration to " + target, e);
+        }
+    }
+
+    private HelpdeskSettings writeHelpdeskProperties(EnvironmentOverrides overrides) {
+        PropertiesConfigurationFile file = PropertiesConfigurationFile.load(target.resolve(HELPDESK), display(HELPDESK));
+        overrides.domains().ifPresent(domains -> file.set("domains", String.join(",", domains)));
+        overrides.webhookUrl().ifPresent(url -> file.set("webhook.url", url.toString()));
+        overrides.eventsUrl().ifPresent(url -> file.set("events.url", url.toString()));
+        overrides.rspamdUrl().ifPresent(url -> file.set("rspamd.url", url.toString()));
+        overrides.clamdAddress().ifPresent(address -> file.set("clamd.address", address));
+        // A secret from the environment stays in memory: var/conf/ is for reading, not for secrets.
+        Optional<String> fileSecret = file.get("webhook.secret");
+        file.set("webhook.secret", "");
+        file.save();
+        return HelpdeskSettings.read(file, overrides.webhookSecret().or(() -> fileSecret));
+    }
+
+    private void writeSmtpServers(EnvironmentOverrides overrides) {
+        XmlConfigurationFile file = XmlConfigurationFile.load(target.resolve(SMTP_SERVERS), display(SMTP_SERVERS));
+        List<Element> servers = file.elements("/smtpservers/smtpserver");
+        for (Element server : servers) {
+            String name = XmlConfigurationFile.childText(server, "jmxName");
+            if (name == null) {
+                throw new BadConfigurationException(file.name(), "smtpserver/jmxName", "every listener needs a name (mx or submission)");
+            }
+            switch (name) {
+                case "mx" -> overrides.mxBind().ifPresent(bind -> XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString()));
+                case "submission" -> {
+                    overrides.submissionBind().ifPresent(bind -> XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString()));
+                    overrides.submissionNetworks().ifPresent(networks -> file.elements(
+                            "/smtpservers/smtpserver[jmxName='submission']/handlerchain/handler[@class='org.helpdeskmail.smtp.ClientNetworkAllowList']/networks")
+                        .forEach(element -> element.setTextContent(networks.toString())));
+                }
+                default -> { }
+            }
+            overrides.hostname().ifPresent(hostname -> {
+                Element helloName = XmlConfigurationFile.child(server, "helloName");
+                helloName.setAttribute("autodetect", "false");
+                helloName.setTextContent(hostname);
+            });
+            validateSmtpServer(file.name(), name, server);
+        }
+        if (servers.stream().map(server -> XmlConfigurationFile.childText(server, "jmxName")).distinct().count() != servers.size()) {
+            throw new BadConfigurationException(file.name(), "smtpserver/jmxName", "two listeners have the same name");
+        }
+        file.save();
+    }
+
+    private static void validateSmtpServer(String file, String name, Element server) {
+        String key = "smtpserver[" + name + "]/";
+        String bind = XmlConfigurationFile.childText(server, "bind");
+        if (bind == null) {
+            throw new BadConfigurationException(file, key + "bind", "is missing");
+        }
+        for (String address : bind.split(",")) {
+            try {
+                ListenAddress.parse(address);
+            } catch (IllegalArgumentException e) {
+                throw new BadConfigurationException(file, key + "bind", e.getMessage());
+            }
+        }
+        for (String numberKey : NUMBER_KEYS_OF_SMTP_SERVERS.split(" ")) {
+            String value = XmlConfigurationFile.childText(server, numberKey);
+            if (value != null) {
+                PropertiesConfigurationFile.parseInteger(file, key + numberKey, value, 0, Integer.MAX_VALUE);
+            }
+        }
+    }
+
+    private void writeListenerProperties(String fileName, String hostKey, String portKey, Optional<ListenAddress> override) {
+        PropertiesConfigurationFile file = PropertiesConfigurationFile.load(target.resolve(fileName), display(fileName));
+        override.ifPresent(bind -> {
+            file.set(hostKey, bind.host());
+            file.set(portKey, String.valueOf(bind.port()));
+        });
+        file.integer(portKey, 0, 65535);
+        file.save();
+    }
+
+    private void writeDnsService(EnvironmentOverrides overrides) {
+        XmlConfigurationFile file = XmlConfigurationFile.load(target.resolve(DNS), display(DNS));
+        Element root = file.elements("/dnsservice").stream().findFirst()
+            .orElseThrow(() -> new BadConfigurationException(file.name(), "dnsservice", "is not the root element"));
+        overrides.dnsServers().ifPresent(servers -> {
+            XmlConfigurationFile.replaceChildren(XmlConfigurationFile.child(root, "servers"), "server",
+                servers.stream().map(DnsServerAddress::asString).collect(Collectors.toList()));
+            XmlConfigurationFile.child(root, "autodiscover").setTextContent("false");
+        });
+        for (Element server : file.elements("/dnsservice/servers/server")) {
+            try {
+                DnsServerAddress.parse(server.getTextContent());
+            } catch (IllegalArgumentException e) {
+                throw new BadConfigurationException(file.name(), "dnsservice/servers/server", e.getMessage());
+            }
+        }
+        String timeout = XmlConfigurationFile.childText(root, "timeout");
+        if (timeout != null) {
+            PropertiesConfigurationFile.parseInteger(file.name(), "dnsservice/timeout", timeout, 1, 60);
+        }
+        file.save();
+    }
+
+    private void writeDomainList(HelpdeskSettings settings) {
+        XmlConfigurationFile file = XmlConfigurationFile.load(target.resolve(DOMAINS), display(DOMAINS));
+        Element root = file.elements("/domainlist").stream().findFirst()
+            .orElseThrow(() -> new BadConfigurationException(file.name(), "domainlist", "is not the root element"));
+        XmlConfigurationFile.replaceChildren(XmlConfigurationFile.child(root, "domainnames"), "domainname", settings.domains());
+        file.save();
+    }
+
+    private void writePostmaster(HelpdeskSettings settings) {
+        XmlConfigurationFile file = XmlConfigurationFile.load(target.resolve(MAILET_CONTAINER), display(MAILET_CONTAINER));
+        file.elements("/mailetcontainer/context/postmaster")
+            .forEach(postmaster -> postmaster.setTextContent("postmaster@" + settings.domains().get(0)));
+        file.save();
+    }
+}

@@ -1,0 +1,19 @@
+package org.helpdeskmail.server.modules;
+
+import org.helpdeskmail.server.HelpdeskSettings;
+
+import com.google.inject.AbstractModule;
+
+/** Makes the validated product settings available to hooks and mailets. */
+public class HelpdeskSettingsModule extends AbstractModule {
+    private final HelpdeskSettings settings;
+
+    public HelpdeskSettingsModule(HelpdeskSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    protected void configure() {
+        bind(HelpdeskSettings.class).toInstance(settings);
+    }
+}
