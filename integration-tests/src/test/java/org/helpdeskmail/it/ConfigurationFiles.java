@@ -1,0 +1,32 @@
+package org.helpdeskmail.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Small, explicit edits tests make to their copy of james-conf/. */
+final class ConfigurationFiles {
+    private ConfigurationFiles() {
+    }
+
+    static void replace(Path conf, String file, String existing, String replacement) {
+        Path path = conf.resolve(file);
+        try {
+            String content = Files.readString(path, StandardCharsets.UTF_8);
+            if (!content.contains(existing)) {
+                throw new IllegalStateException(file + " does not contain " + existing);
+            }
+            Files.writeString(path, content.replace(existing, replacement), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** RemoteDelivery relays everything to 127.0.0.1:port instead of looking up MX records. */
+    static void relayOutboundTo(Path conf, int port) {
+        replace(conf, "mailetcontainer.xml", "<outgoing>outgoing</outgoing>",
+            "<outgoing>outgoing</outgoing>\n                <gateway>127.0.0.1</gateway>\n                <gatewayPort>" + port + "</gatewayPort>");
+    }
+}
