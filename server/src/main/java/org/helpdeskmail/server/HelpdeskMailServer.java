@@ -105,7 +105,7 @@ public final class HelpdeskMailServer {
         HelpdeskSettings settings = new EffectiveConfiguration(confSource, directories.effectiveConfiguration()).write(overrides);
         if (settings.webhookSecret().isEmpty()) {
             settings = settings.withWebhookSecret(WebhookSecret.readOrGenerate(var));
-            LOGGER.info("Webhook secret: generated, kept in {}", var.resolve(WebhookSecret.FILE));
+            LOGGER.info("Webhook secret: none configured, using the generated one in {}", var.resolve(WebhookSecret.FILE));
         }
         String hostname = overrides.hostname().orElse(InetAddress.getLocalHost().getHostName());
         if (SelfSignedCertificate.ensure(var.resolve("tls"), hostname)) {
