@@ -18,6 +18,9 @@ public record ListenAddress(String host, int port) {
         if (!port.chars().allMatch(Character::isDigit) || port.isEmpty()) {
             throw new IllegalArgumentException("port '" + port + "' of '" + value + "' is not a number");
         }
+        if (port.length() > 5 || Integer.parseInt(port) > 65535) {
+            throw new IllegalArgumentException("port " + port + " of '" + value + "' is above 65535");
+        }
         HostAndPort parsed;
         try {
             parsed = HostAndPort.fromString(trimmed);
@@ -26,9 +29,6 @@ public record ListenAddress(String host, int port) {
         }
         if (parsed.getHost().isEmpty()) {
             throw new IllegalArgumentException("'" + value + "' has no host (expected host:port)");
-        }
-        if (parsed.getPort() > 65535) {
-            throw new IllegalArgumentException("port " + parsed.getPort() + " of '" + value + "' is above 65535");
         }
         return new ListenAddress(parsed.getHost(), parsed.getPort());
     }
