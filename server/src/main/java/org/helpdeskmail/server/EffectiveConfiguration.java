@@ -27,6 +27,8 @@ final class EffectiveConfiguration {
     static final String MAILET_CONTAINER = "mailetcontainer.xml";
     private static final List<String> REQUIRED_FILES = List.of(SMTP_SERVERS, MAILET_CONTAINER, HELPDESK, WEBADMIN, JMX, DNS,
         DOMAINS, "usersrepository.xml", "recipientrewritetable.xml", "mailrepositorystore.xml", "james-database.properties");
+    /** Mailets after which a mail is no longer in the processor, whatever happened to it. */
+    private static final List<String> TERMINAL_MAILETS = List.of("ToRepository", "ToProcessor", "RemoteDelivery", "Null");
     private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout connectionBacklog";
 
     private final Path source;
@@ -50,7 +52,7 @@ final class EffectiveConfiguration {
         writeListenerProperties(JMX, "jmx.address", "jmx.port", overrides.jmxBind());
         writeDnsService(overrides);
         writeDomainList(settings);
-        writePostmaster(settings);
+        writeMailetContainer(settings);
         return settings;
     }
 
@@ -187,10 +189,33 @@ final class EffectiveConfiguration {
         file.save();
     }
 
-    private void writePostmaster(HelpdeskSettings settings) {
+    private void writeMailetContainer(HelpdeskSettings settings) {
         XmlConfigurationFile file = XmlConfigurationFile.load(target.resolve(MAILET_CONTAINER), display(MAILET_CONTAINER));
         file.elements("/mailetcontainer/context/postmaster")
             .forEach(postmaster -> postmaster.setTextContent("postmaster@" + settings.domains().get(0)));
+        for (Element processor : file.elements("/mailetcontainer/processors/processor")) {
+            checkProcessorEnds(file.name(), processor);
+        }
         file.save();
+    }
+
+    /**
+     * James deletes, without a trace, a mail that runs off the end of a processor: the last mailet
+     * of every processor must match all mails and take them somewhere.
+     */
+    private static void checkProcessorEnds(String file, Element processor) {
+        String key = "processor[" + processor.getAttribute("state") + "]";
+        List<Element> mailets = XmlConfigurationFile.children(processor, "mailet");
+        if (mailets.isEmpty()) {
+            throw new BadConfigurationException(file, key, "has no mailet: every mail would be dropped");
+        }
+        Element last = mailets.get(mailets.size() - 1);
+        String className = last.getAttribute("class");
+        String simpleName = className.substring(className.lastIndexOf('.') + 1);
+        boolean passesThrough = "true".equalsIgnoreCase(XmlConfigurationFile.childText(last, "passThrough"));
+        if (!"All".equals(last.getAttribute("match")) || !TERMINAL_MAILETS.contains(simpleName) || passesThrough) {
+            throw new BadConfigurationException(file, key, "must end with a mailet that matches All and takes every mail out of it "
+                + TERMINAL_MAILETS + " (found " + simpleName + " matching " + last.getAttribute("match") + ")");
+        }
     }
 }

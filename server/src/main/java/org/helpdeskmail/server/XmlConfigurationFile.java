@@ -72,6 +72,16 @@ final class XmlConfigurationFile {
         return created;
     }
 
+    static List<Element> children(Element parent, String childName) {
+        List<Element> children = new ArrayList<>();
+        for (Node node = parent.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element && element.getTagName().equals(childName)) {
+                children.add(element);
+            }
+        }
+        return children;
+    }
+
     static String childText(Element parent, String childName) {
         for (Node node = parent.getFirstChild(); node != null; node = node.getNextSibling()) {
             if (node instanceof Element element && element.getTagName().equals(childName)) {

@@ -106,4 +106,16 @@ class EffectiveConfigurationTest {
 
         assertThatThrownBy(() -> write(Map.of())).hasMessageContaining("helpdesk.properties: webhook.url:");
     }
+
+    @Test
+    void processorThatMailCanRunOffIsRefused() throws IOException {
+        Path mailetContainer = source.resolve("mailetcontainer.xml");
+        Files.writeString(mailetContainer, Files.readString(mailetContainer).replace(
+            "<processor state=\"relay-denied\" enableJmx=\"true\">\n            <mailet match=\"All\" class=\"ToRepository\">",
+            "<processor state=\"relay-denied\" enableJmx=\"true\">\n            <mailet match=\"HostIsLocal\" class=\"ToRepository\">"));
+
+        assertThatThrownBy(() -> write(Map.of()))
+            .hasMessageContaining("mailetcontainer.xml: processor[relay-denied]: must end with a mailet that matches All")
+            .hasMessageContaining("found ToRepository matching HostIsLocal");
+    }
 }
