@@ -15,20 +15,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * server and is delivered after the restart; domains and users survive too.
  */
 class DurabilityTest {
-    private final int sinkPort = freePort();
+    private final int sinkPort = HelpdeskServerExtension.freePort();
 
     @RegisterExtension
     final HelpdeskServerExtension server = HelpdeskServerExtension.builder()
         .configure(conf -> ConfigurationFiles.relayOutboundTo(conf, sinkPort))
         .build();
 
-    private static int freePort() {
-        try {
-            return HelpdeskServerExtension.freePort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private void submit(String subject) throws Exception {
         try (SmtpClient client = SmtpClient.connect(server.ports().submission())) {

@@ -271,9 +271,12 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         return value;
     }
 
-    static int freePort() throws IOException {
+    /** A loopback port nothing listens on right now. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -3,7 +3,6 @@ package org.helpdeskmail.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -16,20 +15,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * to the (loopback) MX of the recipient.
  */
 class SubmissionTest {
-    private final int sinkPort = freePort();
+    private final int sinkPort = HelpdeskServerExtension.freePort();
 
     @RegisterExtension
     final HelpdeskServerExtension server = HelpdeskServerExtension.builder()
         .configure(conf -> ConfigurationFiles.relayOutboundTo(conf, sinkPort))
         .build();
 
-    private static int freePort() {
-        try {
-            return HelpdeskServerExtension.freePort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Test
     void authenticatedSubmissionGoesThroughTheOutboundProcessorToTheRecipientsMx() throws Exception {
