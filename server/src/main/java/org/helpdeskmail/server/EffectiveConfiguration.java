@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.helpdeskmail.clients.HelpdeskSettings;
 import org.w3c.dom.Element;
 
 /**
@@ -28,7 +30,7 @@ final class EffectiveConfiguration {
     private static final List<String> REQUIRED_FILES = List.of(SMTP_SERVERS, MAILET_CONTAINER, HELPDESK, WEBADMIN, JMX, DNS,
         DOMAINS, "usersrepository.xml", "recipientrewritetable.xml", "mailrepositorystore.xml", "james-database.properties");
     /** Mailets after which a mail is no longer in the processor, whatever happened to it. */
-    private static final List<String> TERMINAL_MAILETS = List.of("ToRepository", "ToProcessor", "RemoteDelivery", "Null");
+    private static final List<String> TERMINAL_MAILETS = List.of("ToRepository", "ToProcessor", "RemoteDelivery", "Null", "WebhookDelivery");
     private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout connectionBacklog";
 
     private final Path source;
@@ -93,7 +95,31 @@ final class EffectiveConfiguration {
         Optional<String> fileSecret = file.get("webhook.secret");
         file.set("webhook.secret", "");
         file.save();
-        return HelpdeskSettings.read(file, overrides.webhookSecret().or(() -> fileSecret));
+        return readSettings(file, overrides.webhookSecret().or(() -> fileSecret));
+    }
+
+    private static HelpdeskSettings readSettings(PropertiesConfigurationFile file, Optional<String> secret) {
+        return new HelpdeskSettings(
+            required(file, "domains", EnvironmentOverrides::domainList),
+            required(file, "webhook.url", EnvironmentOverrides::httpUrl),
+            secret,
+            optional(file, "events.url", EnvironmentOverrides::httpUrl),
+            optional(file, "rspamd.url", EnvironmentOverrides::httpUrl),
+            optional(file, "clamd.address", EnvironmentOverrides::clamdAddress));
+    }
+
+    private static <T> T required(PropertiesConfigurationFile file, String key, Function<String, T> parser) {
+        return optional(file, key, parser).orElseThrow(() -> new BadConfigurationException(file.name(), key, "is missing"));
+    }
+
+    private static <T> Optional<T> optional(PropertiesConfigurationFile file, String key, Function<String, T> parser) {
+        return file.get(key).map(value -> {
+            try {
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) {
+                throw new BadConfigurationException(file.name(), key, e.getMessage());
+            }
+        });
     }
 
     private void writeSmtpServers(EnvironmentOverrides overrides) {

@@ -21,6 +21,7 @@ import org.apache.james.modules.server.NoJwtModule;
 import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
 import org.apache.james.modules.server.TaskManagerModule;
 import org.apache.james.modules.server.WebAdminServerModule;
+import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.server.modules.DurableMailQueueModule;
 import org.helpdeskmail.server.modules.FileMailRepositoryModule;
 import org.helpdeskmail.server.modules.HelpdeskSettingsModule;

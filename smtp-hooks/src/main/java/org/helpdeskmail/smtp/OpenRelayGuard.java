@@ -10,10 +10,12 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.helpdeskmail.clients.HelpdeskDomains;
 
 /**
  * Refuses, at RCPT time, every recipient that would make an unauthenticated session relay mail:
- * a domain this server does not serve, and the old tricks that smuggle a foreign address into a
+ * a domain this server does not serve (neither in James's domain list nor a tenant of a helpdesk
+ * domain), and the old tricks that smuggle a foreign address into a
  * local-looking one (percent hack {@code user%foreign@ours}, UUCP bang paths {@code foreign!user@ours},
  * quoted local parts holding an {@code @}). Source routes ({@code @ours:user@foreign}) are stripped
  * by James before hooks run, so they reach this check as the foreign address they really are.
@@ -32,10 +34,12 @@ public class OpenRelayGuard implements RcptHook {
         .build();
 
     private final DomainList domainList;
+    private final HelpdeskDomains helpdeskDomains;
 
     @Inject
-    public OpenRelayGuard(DomainList domainList) {
+    public OpenRelayGuard(DomainList domainList, HelpdeskDomains helpdeskDomains) {
         this.domainList = domainList;
+        this.helpdeskDomains = helpdeskDomains;
     }
 
     @Override
@@ -45,6 +49,9 @@ public class OpenRelayGuard implements RcptHook {
         }
         if (containsRelayTrick(recipient.getLocalPart())) {
             return relayingDenied("the local part of <" + recipient.asString() + "> routes to another host");
+        }
+        if (helpdeskDomains.tenantMailbox(recipient.getLocalPart(), recipient.getDomain().asString()).isPresent()) {
+            return HookResult.DECLINED;
         }
         try {
             if (!domainList.containsDomain(recipient.getDomain())) {

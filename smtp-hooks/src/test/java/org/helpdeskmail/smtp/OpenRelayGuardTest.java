@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import java.util.List;
+
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
@@ -13,6 +15,7 @@ import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.helpdeskmail.clients.HelpdeskDomains;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +29,7 @@ class OpenRelayGuardTest {
         domainList = mock(DomainList.class);
         when(domainList.containsDomain(Domain.of("ours.example"))).thenReturn(true);
         session = mock(SMTPSession.class);
-        guard = new OpenRelayGuard(domainList);
+        guard = new OpenRelayGuard(domainList, new HelpdeskDomains(List.of("helpdesk.example")));
     }
 
     private HookResult rcpt(String address) throws Exception {
@@ -36,6 +39,13 @@ class OpenRelayGuardTest {
     @Test
     void acceptsLocalRecipients() throws Exception {
         assertThat(rcpt("support@ours.example")).isEqualTo(HookResult.DECLINED);
+    }
+
+    @Test
+    void leavesTenantsOfHelpdeskDomainsToTheTenantHook() throws Exception {
+        assertThat(rcpt("support@acme.helpdesk.example")).isEqualTo(HookResult.DECLINED);
+        assertThat(rcpt("support%evil.example@acme.helpdesk.example").getSmtpRetCode()).isEqualTo("550");
+        assertThat(rcpt("support@a.b.helpdesk.example").getSmtpRetCode()).isEqualTo("550");
     }
 
     @Test

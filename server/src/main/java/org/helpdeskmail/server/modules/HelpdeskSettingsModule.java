@@ -1,6 +1,7 @@
 package org.helpdeskmail.server.modules;
 
-import org.helpdeskmail.server.HelpdeskSettings;
+import org.helpdeskmail.clients.HelpdeskDomains;
+import org.helpdeskmail.clients.HelpdeskSettings;
 
 import com.google.inject.AbstractModule;
 
@@ -15,5 +16,6 @@ public class HelpdeskSettingsModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(HelpdeskSettings.class).toInstance(settings);
+        bind(HelpdeskDomains.class).toInstance(settings.helpdeskDomains());
     }
 }

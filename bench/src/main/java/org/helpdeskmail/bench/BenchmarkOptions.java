@@ -1,0 +1,94 @@
+package org.helpdeskmail.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+
+/** The command line of {@link InboundBenchmark}; see {@link #USAGE}. */
+public record BenchmarkOptions(Path distribution, Path samples, String mix, int messages, int concurrency,
+                               int messagesPerSession, int warmupMessages, RecipientPattern recipients,
+                               String domains, String mailFrom, Duration timeout, boolean smtpOnly,
+                               Path output, String serverJavaOpts) {
+
+    public static final String USAGE = """
+        usage: InboundBenchmark [options]
+          --distribution DIR     the built distribution (default server/target/helpdesk-mail-0.1.0)
+          --samples DIR          folder of inbound-<name>.eml (default ../shared/bench/peer/samples)
+          --mix SPEC             2k | 50k | 2k:9,50k:1 ... (default 2k)
+          --messages N           measured messages (default 2000)
+          --concurrency C        concurrent SMTP sessions (default 10)
+          --per-session M        messages per SMTP session before reconnecting (default 1, as smtp-source)
+          --warmup W             messages sent first and not counted (default 300)
+          --recipient PATTERN    {n} = message number, {k} = tenant (default user{n}@tenant{k}.helpdesk.localhost)
+          --tenants K            tenants {k} cycles through (default 10)
+          --domains LIST         HELPDESK_DOMAINS of the server (default helpdesk.localhost)
+          --mail-from ADDRESS    envelope sender (default jane.customer@customer-corp.example)
+          --timeout SECONDS      how long to wait for the webhook POSTs or the queue to drain (default 600)
+          --smtp-only            measure acceptance only (until the last 250), not the webhook
+          --output FILE          JSON result (default bench/target/inbound-<mix>[-smtp-only].json)
+          --server-java-opts S   JAVA_OPTS of the server (default: the start script's own)
+        """;
+
+    public static BenchmarkOptions parse(String... args) {
+        Path distribution = Path.of("server/target/helpdesk-mail-0.1.0");
+        Path samples = Path.of("../shared/bench/peer/samples");
+        String mix = "2k";
+        int messages = 2000;
+        int concurrency = 10;
+        int perSession = 1;
+        int warmup = 300;
+        String recipient = RecipientPattern.DEFAULT;
+        int tenants = 10;
+        String domains = "helpdesk.localhost";
+        String mailFrom = "jane.customer@customer-corp.example";
+        int timeoutSeconds = 600;
+        boolean smtpOnly = false;
+        Path output = null;
+        String javaOpts = null;
+
+        Deque<String> rest = new ArrayDeque<>(Arrays.asList(args));
+        while (!rest.isEmpty()) {
+            String option = rest.pop();
+            switch (option) {
+                case "--distribution" -> distribution = Path.of(value(option, rest));
+                case "--samples" -> samples = Path.of(value(option, rest));
+                case "--mix" -> mix = value(option, rest);
+                case "--messages" -> messages = positive(option, rest);
+                case "--concurrency" -> concurrency = positive(option, rest);
+                case "--per-session" -> perSession = positive(option, rest);
+                case "--warmup" -> warmup = Integer.parseInt(value(option, rest));
+                case "--recipient" -> recipient = value(option, rest);
+                case "--tenants" -> tenants = positive(option, rest);
+                case "--domains" -> domains = value(option, rest);
+                case "--mail-from" -> mailFrom = value(option, rest);
+                case "--timeout" -> timeoutSeconds = positive(option, rest);
+                case "--smtp-only" -> smtpOnly = true;
+                case "--output" -> output = Path.of(value(option, rest));
+                case "--server-java-opts" -> javaOpts = value(option, rest);
+                default -> throw new IllegalArgumentException("unknown option " + option + "\n" + USAGE);
+            }
+        }
+        if (output == null) {
+            output = Path.of("bench/target", "inbound-" + mix.replaceAll("[^0-9A-Za-z]+", "_") + (smtpOnly ? "-smtp-only" : "") + ".json");
+        }
+        return new BenchmarkOptions(distribution, samples, mix, messages, concurrency, perSession, warmup,
+            new RecipientPattern(recipient, tenants), domains, mailFrom, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts);
+    }
+
+    private static String value(String option, Deque<String> rest) {
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
+        }
+        return rest.pop();
+    }
+
+    private static int positive(String option, Deque<String> rest) {
+        int value = Integer.parseInt(value(option, rest));
+        if (value < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1");
+        }
+        return value;
+    }
+}

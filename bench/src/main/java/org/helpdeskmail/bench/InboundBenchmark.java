@@ -1,0 +1,242 @@
+package org.helpdeskmail.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The inbound benchmark: the webhook receiver, the built distribution as a separate process, a
+ * warm-up that is not counted, then N messages over C SMTP sessions, and the figures of that
+ * window (throughput, latency from the 250 to the webhook POST, server CPU and memory). With
+ * {@code --smtp-only} it measures acceptance alone (until the last 250), then how long the server
+ * takes to empty its spool. Prints a summary and writes the JSON result; exits 1 when a message
+ * was refused or did not arrive, 2 on a bad command line.
+ */
+public final class InboundBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Duration WARMUP_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration SETTLE = Duration.ofSeconds(2);
+    private static final String HELO_NAME = "mail-out.customer-corp.example";
+
+    /** The run cannot produce meaningful figures (the server refuses the load, or never POSTs). */
+    static final class Aborted extends Exception {
+        Aborted(String message) {
+            super(message);
+        }
+    }
+
+    private final BenchmarkOptions options;
+
+    InboundBenchmark(BenchmarkOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchmarkOptions options;
+        try {
+            options = BenchmarkOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            InboundResult result = new InboundBenchmark(options).run();
+            Files.createDirectories(options.output().toAbsolutePath().getParent());
+            JSON.writeValue(options.output().toFile(), result);
+            System.out.println(ResultSummary.of(result));
+            System.out.println("  written to " + options.output());
+            System.exit(result.complete() ? 0 : 1);
+        } catch (Aborted e) {
+            System.err.println("inbound benchmark aborted: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    InboundResult run() throws Exception {
+        long ticksPerSecond = ProcFs.clockTicksPerSecond();
+        MessageMix mix = MessageMix.load(options.mix(), options.samples());
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        try (WebhookReceiver receiver = WebhookReceiver.start(0, 32)) {
+            String webhookUrl = "http://127.0.0.1:" + receiver.port() + "/inbound";
+            System.out.println("starting " + options.distribution() + " (webhook " + webhookUrl + ")");
+            try (ServerProcess server = ServerProcess.start(options.distribution(), webhookUrl, options.domains(), options.serverJavaOpts())) {
+                try {
+                    return measure(server, receiver, mix, run, ticksPerSecond);
+                } finally {
+                    keepServerLog(server);
+                }
+            }
+        }
+    }
+
+    private InboundResult measure(ServerProcess server, WebhookReceiver receiver, MessageMix mix, String run, long ticksPerSecond) throws Exception {
+        LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings(server.mxAddress(), options.concurrency(),
+            options.messagesPerSession(), options.mailFrom(), HELO_NAME, options.recipients(), mix));
+        warmUp(generator, server, receiver, "bench-" + run + "-w");
+        // Let the warm-up's background work (queue acknowledgements, GC) finish before the window opens.
+        Thread.sleep(SETTLE.toMillis());
+
+        long serverPid = server.pid();
+        long benchPid = ProcessHandle.current().pid();
+        String loadBefore = ProcFs.loadAverage();
+        WebhookReceiver.Stats posts0 = receiver.stats();
+        ProcFs.CpuTicks server0 = ProcFs.processCpu(serverPid);
+        ProcFs.CpuTicks bench0 = ProcFs.processCpu(benchPid);
+        long busy0 = ProcFs.machineBusyTicks();
+        MemorySampler.Peaks memory;
+        LoadGenerator.Result sent;
+        InboundResult.EndToEnd endToEnd = null;
+        InboundResult.Drain drain = null;
+        ProcFs.CpuTicks server1;
+        ProcFs.CpuTicks bench1;
+        long busy1;
+        try (MemorySampler sampler = MemorySampler.start(serverPid)) {
+            System.out.printf("sending %d messages (%s) over %d sessions%n", options.messages(), mix.spec(), options.concurrency());
+            sent = generator.run("bench-" + run + "-", options.messages());
+            if (options.smtpOnly()) {
+                server1 = ProcFs.processCpu(serverPid);
+                bench1 = ProcFs.processCpu(benchPid);
+                busy1 = ProcFs.machineBusyTicks();
+                drain = awaitDrain(server, sent.startNanos(), server0, ticksPerSecond);
+            } else {
+                List<String> tokens = sent.accepted().stream().map(LoadGenerator.Accepted::token).toList();
+                receiver.awaitAll(tokens, options.timeout());
+                server1 = ProcFs.processCpu(serverPid);
+                bench1 = ProcFs.processCpu(benchPid);
+                busy1 = ProcFs.machineBusyTicks();
+                endToEnd = endToEnd(sent, receiver, posts0);
+            }
+            memory = sampler.stop();
+        }
+
+        ProcFs.CpuTicks serverCpu = server1.minus(server0);
+        double serverSeconds = serverCpu.total() / (double) ticksPerSecond;
+        double benchSeconds = bench1.minus(bench0).total() / (double) ticksPerSecond;
+        double busySeconds = (busy1 - busy0) / (double) ticksPerSecond;
+        int accepted = sent.accepted().size();
+        boolean complete = sent.failures().isEmpty()
+            && (options.smtpOnly() ? drain.seconds() != null : endToEnd.missingPosts() == 0);
+        return new InboundResult("inbound", options.smtpOnly() ? "smtp-only" : "end-to-end", complete,
+            new InboundResult.Setup(mix.spec(), options.messages(), options.concurrency(), options.messagesPerSession(),
+                options.warmupMessages(), options.recipients().pattern(), options.serverJavaOpts()),
+            new InboundResult.Smtp(accepted, sent.failures().size(),
+                sent.failures().stream().limit(5).map(f -> "#" + f.messageNumber() + ": " + f.reason()).toList(),
+                round3(sent.seconds()), round1(accepted / sent.seconds())),
+            endToEnd, drain,
+            new InboundResult.Server(serverPid, round2(serverSeconds), round2(serverCpu.user() / (double) ticksPerSecond),
+                round2(serverCpu.system() / (double) ticksPerSecond), round2(accepted == 0 ? 0 : serverSeconds * 1000 / accepted),
+                mib(memory.vmRssKiB()), mib(memory.rssAnonKiB()), mib(ProcFs.statusKiB(serverPid, "VmHWM")), memory.samples()),
+            new InboundResult.Machine(Runtime.getRuntime().availableProcessors(), ticksPerSecond, round2(benchSeconds),
+                round2(busySeconds), round2(busySeconds - serverSeconds - benchSeconds), loadBefore,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+    }
+
+    private void warmUp(LoadGenerator generator, ServerProcess server, WebhookReceiver receiver, String prefix) throws Exception {
+        if (options.warmupMessages() == 0) {
+            return;
+        }
+        System.out.printf("warm-up: %d messages (not counted)%n", options.warmupMessages());
+        LoadGenerator.Result warm = generator.run(prefix, options.warmupMessages());
+        if (!warm.failures().isEmpty()) {
+            LoadGenerator.Failure first = warm.failures().get(0);
+            throw new Aborted(warm.failures().size() + " of " + options.warmupMessages() + " warm-up messages were refused; the first: "
+                + first.reason() + (first.reason().startsWith("RCPT")
+                    ? "\n  (recipient " + options.recipients().addressFor(first.messageNumber()) + "; if the server does not accept "
+                      + "tenant subdomains yet, try --recipient 'user{n}@helpdesk.localhost')"
+                    : ""));
+        }
+        if (options.smtpOnly()) {
+            if (awaitSpoolEmpty(server, WARMUP_TIMEOUT) < 0) {
+                throw new Aborted("the spool did not empty within " + WARMUP_TIMEOUT.toSeconds() + " s after the warm-up");
+            }
+            return;
+        }
+        List<String> tokens = warm.accepted().stream().map(LoadGenerator.Accepted::token).toList();
+        if (!receiver.awaitAll(tokens, WARMUP_TIMEOUT)) {
+            throw new Aborted("only " + receiver.receivedOf(tokens) + " of " + tokens.size() + " warm-up messages reached the webhook within "
+                + WARMUP_TIMEOUT.toSeconds() + " s. Does the server POST to HELPDESK_WEBHOOK_URL yet? "
+                + "--smtp-only measures SMTP acceptance alone.");
+        }
+    }
+
+    /** smtp-only: when the spool was empty again, and the server CPU from t0 until then. */
+    private InboundResult.Drain awaitDrain(ServerProcess server, long startNanos, ProcFs.CpuTicks server0, long ticksPerSecond) throws Exception {
+        long emptyAt = awaitSpoolEmpty(server, options.timeout());
+        if (emptyAt < 0) {
+            return new InboundResult.Drain(null, null);
+        }
+        double cpu = ProcFs.processCpu(server.pid()).minus(server0).total() / (double) ticksPerSecond;
+        return new InboundResult.Drain(round3((emptyAt - startNanos) / 1e9), round2(cpu));
+    }
+
+    /** System.nanoTime() at which webadmin first showed an empty spool; -1 on timeout. */
+    private static long awaitSpoolEmpty(ServerProcess server, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (server.spoolSize() == 0) {
+                return System.nanoTime();
+            }
+            // Each look is a webadmin request the server pays for: 100 ms keeps that small.
+            Thread.sleep(100);
+        }
+        return -1;
+    }
+
+    private static InboundResult.EndToEnd endToEnd(LoadGenerator.Result sent, WebhookReceiver receiver, WebhookReceiver.Stats before) {
+        long[] latencies = new long[sent.accepted().size()];
+        int received = 0;
+        long lastPost = sent.startNanos();
+        for (LoadGenerator.Accepted message : sent.accepted()) {
+            Optional<WebhookReceiver.Post> post = receiver.firstPost(message.token());
+            if (post.isPresent()) {
+                latencies[received++] = post.get().receivedAtNanos() - message.acceptedAtNanos();
+                lastPost = Math.max(lastPost, post.get().receivedAtNanos());
+            }
+        }
+        int missing = sent.accepted().size() - received;
+        WebhookReceiver.Stats after = receiver.stats();
+        // Throughput only when every accepted message arrived: a partial window would flatter the figure.
+        Double seconds = missing == 0 && received > 0 ? round3((lastPost - sent.startNanos()) / 1e9) : null;
+        return new InboundResult.EndToEnd(seconds, seconds == null ? null : round1(received / seconds),
+            LatencySummary.ofNanos(Arrays.copyOf(latencies, received)),
+            after.posts() - before.posts(), after.bytes() - before.bytes(), after.withoutToken() - before.withoutToken(),
+            after.duplicates() - before.duplicates(), missing);
+    }
+
+    private void keepServerLog(ServerProcess server) {
+        Path target = options.output().resolveSibling(options.output().getFileName().toString().replaceFirst("\\.json$", "") + ".server.log");
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Files.copy(server.log(), target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("could not keep the server log: " + e.getMessage());
+        }
+    }
+
+    private static double mib(long kib) {
+        return round1(kib / 1024.0);
+    }
+
+    private static double round1(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    private static double round2(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    private static double round3(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}

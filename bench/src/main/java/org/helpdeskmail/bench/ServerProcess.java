@@ -1,0 +1,187 @@
+package org.helpdeskmail.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The packaged distribution ({@code bin/helpdesk-mail}) run as a separate process, the way it is
+ * deployed: a fresh temporary var/, every listener on an unused loopback port, and DNS pointed at a
+ * loopback port where nothing answers, so no lookup leaves the machine. The start script execs the
+ * JVM, so the process's pid is the JVM's, which is what CPU and memory are read from.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Pattern SPOOL_SIZE = Pattern.compile("\"size\"\\s*:\\s*(\\d+)");
+
+    /** Loopback ports of the server's listeners; dns is one where nothing listens. */
+    public record Ports(int mx, int submission, int webadmin, int jmx, int dns) {
+        static Ports unused() {
+            return new Ports(unusedPort(), unusedPort(), unusedPort(), unusedPort(), unusedPort());
+        }
+    }
+
+    private final Process process;
+    private final Path workDirectory;
+    private final Ports ports;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ServerProcess(Process process, Path workDirectory, Ports ports) {
+        this.process = process;
+        this.workDirectory = workDirectory;
+        this.ports = ports;
+    }
+
+    /**
+     * Launches the distribution and waits for the MX's 220. {@code javaOpts} null keeps the start
+     * script's own default (what a deployment runs).
+     */
+    public static ServerProcess start(Path distribution, String webhookUrl, String domains, String javaOpts) throws IOException, InterruptedException {
+        Path launcher = distribution.toAbsolutePath().resolve("bin/helpdesk-mail"); // absolute: the process runs in its own folder
+        if (!Files.isExecutable(launcher)) {
+            throw new IllegalStateException("no distribution at " + distribution + ": run mvn -B package -DskipTests first");
+        }
+        Path workDirectory = Files.createTempDirectory("helpdesk-bench-");
+        Ports ports = Ports.unused();
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString())
+            .directory(workDirectory.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(workDirectory.resolve("server.log").toFile());
+        Map<String, String> environment = builder.environment();
+        environment.put("HELPDESK_VAR_DIR", workDirectory.resolve("var").toString());
+        environment.put("HELPDESK_WEBHOOK_URL", webhookUrl);
+        environment.put("HELPDESK_DOMAINS", domains);
+        environment.put("HELPDESK_MX_BIND", "127.0.0.1:" + ports.mx());
+        environment.put("HELPDESK_SUBMISSION_BIND", "127.0.0.1:" + ports.submission());
+        environment.put("HELPDESK_WEBADMIN_BIND", "127.0.0.1:" + ports.webadmin());
+        environment.put("HELPDESK_JMX_BIND", "127.0.0.1:" + ports.jmx());
+        environment.put("HELPDESK_DNS_SERVERS", "127.0.0.1:" + ports.dns());
+        environment.put("HELPDESK_HOSTNAME", "mx.helpdesk.localhost");
+        environment.remove("JAVA_OPTS");
+        if (javaOpts != null) {
+            environment.put("JAVA_OPTS", javaOpts);
+        }
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            deleteRecursively(workDirectory);
+            throw e;
+        }
+        ServerProcess server = new ServerProcess(process, workDirectory, ports);
+        try {
+            server.awaitGreeting();
+            return server;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void awaitGreeting() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!answers220()) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the server exited with " + process.exitValue() + ":\n" + logTail(40));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no SMTP 220 within " + READY_TIMEOUT + ":\n" + logTail(40));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private boolean answers220() {
+        try (Socket socket = new Socket()) {
+            socket.connect(mxAddress(), 1000);
+            socket.setSoTimeout(2000);
+            byte[] code = socket.getInputStream().readNBytes(3);
+            return new String(code, StandardCharsets.US_ASCII).equals("220");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    public InetSocketAddress mxAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.mx());
+    }
+
+    public Path log() {
+        return workDirectory.resolve("server.log");
+    }
+
+    /** Mails waiting in the spool queue (webadmin), i.e. accepted but not yet through the mailet container. */
+    public long spoolSize() throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.webadmin() + "/mailQueues/spool"))
+            .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        Matcher size = SPOOL_SIZE.matcher(response.body());
+        if (response.statusCode() != 200 || !size.find()) {
+            throw new IOException("webadmin /mailQueues/spool answered " + response.statusCode() + ": " + response.body());
+        }
+        return Long.parseLong(size.group(1));
+    }
+
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log(), StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM (an operator's stop), SIGKILL if it is still there after 30 s; then removes the temporary var/. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+        deleteRecursively(workDirectory);
+    }
+
+    private static void deleteRecursively(Path directory) {
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not remove " + directory + ": " + e.getMessage());
+        }
+    }
+
+    private static int unusedPort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.helpdeskmail.bench;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One SMTP connection of the load generator: plain socket, no TLS, no pipelining (like smtp-source
+ * without -P), one command and one reply at a time. Any unexpected reply throws
+ * {@link SmtpRejection} with the server's words, so the caller can count it as an error.
+ */
+final class SmtpSession implements Closeable {
+    private static final int TIMEOUT_MILLIS = 60_000;
+
+    /** The server answered something other than what the step needs. */
+    static final class SmtpRejection extends IOException {
+        SmtpRejection(String step, String reply) {
+            super(step + " -> " + reply);
+        }
+    }
+
+    private final Socket socket;
+    private final InputStream input;
+    private final OutputStream output;
+
+    private SmtpSession(Socket socket) throws IOException {
+        this.socket = socket;
+        this.input = new BufferedInputStream(socket.getInputStream());
+        this.output = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    }
+
+    /** Connects, reads the 220 greeting and says EHLO. */
+    static SmtpSession open(InetSocketAddress server, String heloName) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true); // small commands, one at a time: Nagle would only add delay
+            socket.connect(server, TIMEOUT_MILLIS);
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            SmtpSession session = new SmtpSession(socket);
+            session.expect("greeting", 220);
+            session.command("EHLO " + heloName, 250);
+            return session;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /**
+     * MAIL, RCPT, DATA and the message; returns when the final reply to the message arrived (250:
+     * the server has the message on disk).
+     */
+    void send(String mailFrom, String recipient, byte[] dotTerminatedData) throws IOException {
+        command("MAIL FROM:<" + mailFrom + ">", 250);
+        command("RCPT TO:<" + recipient + ">", 250);
+        command("DATA", 354);
+        output.write(dotTerminatedData);
+        output.flush();
+        expect("end of DATA", 250);
+    }
+
+    /** After a refused step the transaction may be half open: RSET puts the session back to the start. */
+    void reset() throws IOException {
+        command("RSET", 250);
+    }
+
+    private void command(String line, int expected) throws IOException {
+        output.write(line.getBytes(StandardCharsets.US_ASCII));
+        output.write('\r');
+        output.write('\n');
+        output.flush();
+        int space = line.indexOf(' ');
+        expect(space < 0 ? line : line.substring(0, space), expected);
+    }
+
+    private void expect(String step, int expected) throws IOException {
+        String reply = readReply();
+        if (!reply.startsWith(Integer.toString(expected))) {
+            throw new SmtpRejection(step, reply);
+        }
+    }
+
+    /** A whole reply (all lines of a multi-line one), joined with " | ". */
+    private String readReply() throws IOException {
+        StringBuilder reply = new StringBuilder();
+        while (true) {
+            String line = readLine();
+            reply.append(reply.length() == 0 ? "" : " | ").append(line);
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return reply.toString();
+            }
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        int b;
+        while ((b = input.read()) != '\n') {
+            if (b < 0) {
+                throw new IOException("connection closed by the server");
+            }
+            if (b != '\r') {
+                line.write(b);
+            }
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (!socket.isClosed()) {
+                command("QUIT", 221);
+            }
+        } catch (IOException ignored) {
+            // The session is over either way; a missing 221 changes nothing for the benchmark.
+        } finally {
+            socket.close();
+        }
+    }
+}

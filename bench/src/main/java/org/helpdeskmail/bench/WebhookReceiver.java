@@ -1,0 +1,181 @@
+package org.helpdeskmail.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * Stands in for the helpdesk app's inbound webhook (DESIGN.md 4.1): answers 200 to every POST as
+ * fast as it can and remembers, per benchmark token, the first POST that carried it (when it was
+ * received, its {@code X-Helpdesk-Id}, its size). The token is read from the JSON body's top-level
+ * {@code subject}, where the load generator put it. {@code GET /stats} shows the counters, for a
+ * look with curl. Listens on loopback only.
+ */
+public final class WebhookReceiver implements AutoCloseable {
+    /** Tokens look like bench-RUN-N (measured messages) or bench-RUN-wN (warm-up). */
+    static final Pattern TOKEN = Pattern.compile("bench-[0-9a-z]+-w?[0-9]+");
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.US_ASCII);
+
+    /** The first POST that carried a token; receivedAtNanos is System.nanoTime() once the body was read. */
+    public record Post(String token, String helpdeskId, long receivedAtNanos, int bytes) {
+    }
+
+    /** Counters over every POST so far. withoutToken: no bench token in the subject; duplicates: a token seen again (a retry). */
+    public record Stats(long posts, long bytes, long withoutToken, long duplicates) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService handlers;
+    private final Map<String, Post> firstPostByToken = new ConcurrentHashMap<>();
+    private final AtomicLong posts = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong withoutToken = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+
+    private WebhookReceiver(HttpServer server, ExecutorService handlers) {
+        this.server = server;
+        this.handlers = handlers;
+    }
+
+    /** Starts on 127.0.0.1:port (0: any free port). */
+    public static WebhookReceiver start(int port, int threads) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        ExecutorService handlers = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "webhook-receiver");
+            thread.setDaemon(true);
+            return thread;
+        });
+        WebhookReceiver receiver = new WebhookReceiver(server, handlers);
+        server.createContext("/", receiver::handle);
+        server.setExecutor(handlers);
+        server.start();
+        return receiver;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public Stats stats() {
+        return new Stats(posts.get(), bytes.get(), withoutToken.get(), duplicates.get());
+    }
+
+    public Optional<Post> firstPost(String token) {
+        return Optional.ofNullable(firstPostByToken.get(token));
+    }
+
+    /** Waits until a POST carried each of the tokens; false when the timeout came first. */
+    public boolean awaitAll(Collection<String> tokens, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // Polling is fine here: the end time that counts is each POST's own receive time, not when we notice it.
+        while (!firstPostByToken.keySet().containsAll(tokens)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    public long receivedOf(Collection<String> tokens) {
+        return tokens.stream().filter(firstPostByToken::containsKey).count();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            if ("POST".equals(exchange.getRequestMethod())) {
+                record(exchange.getRequestHeaders().getFirst("X-Helpdesk-Id"), body, System.nanoTime());
+                reply(exchange, OK);
+            } else if ("GET".equals(exchange.getRequestMethod()) && exchange.getRequestURI().getPath().equals("/stats")) {
+                Stats s = stats();
+                reply(exchange, String.format("{\"posts\":%d,\"bytes\":%d,\"withoutToken\":%d,\"duplicates\":%d}",
+                    s.posts(), s.bytes(), s.withoutToken(), s.duplicates()).getBytes(StandardCharsets.US_ASCII));
+            } else {
+                exchange.sendResponseHeaders(404, -1);
+            }
+        }
+    }
+
+    private void record(String helpdeskId, byte[] body, long receivedAtNanos) {
+        posts.incrementAndGet();
+        bytes.addAndGet(body.length);
+        Optional<String> token = subjectOf(body).map(TOKEN::matcher).filter(Matcher::find).map(Matcher::group);
+        if (token.isEmpty()) {
+            withoutToken.incrementAndGet();
+            return;
+        }
+        Post post = new Post(token.get(), helpdeskId, receivedAtNanos, body.length);
+        if (firstPostByToken.putIfAbsent(token.get(), post) != null) {
+            duplicates.incrementAndGet();
+        }
+    }
+
+    /** The top-level "subject" of a JSON object, read with the streaming parser: the rest is skipped, not built. */
+    static Optional<String> subjectOf(byte[] body) {
+        try (JsonParser parser = JSON.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.getCurrentName();
+                JsonToken value = parser.nextToken();
+                if ("subject".equals(field) && value == JsonToken.VALUE_STRING) {
+                    return Optional.of(parser.getText());
+                }
+                parser.skipChildren();
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // not JSON: counted as a POST without token
+        }
+    }
+
+    private static void reply(HttpExchange exchange, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        handlers.shutdownNow();
+    }
+
+    /** Runs the receiver alone (for a check with curl): {@code WebhookReceiver [PORT]}, stops on Ctrl-C. */
+    public static void main(String[] args) throws Exception {
+        WebhookReceiver receiver = start(args.length > 0 ? Integer.parseInt(args[0]) : 0, 16);
+        System.out.println("webhook receiver on http://127.0.0.1:" + receiver.port() + "/inbound (GET /stats for the counters)");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stats: " + receiver.stats());
+            receiver.close();
+        }));
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,23 @@
+package org.helpdeskmail.mailets.payload;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.helpdeskmail.clients.HelpdeskDomains.TenantMailbox;
+
+/**
+ * What one webhook POST says besides the message itself: which (tenant, mailbox) it is for, under
+ * which stable id, and what the SMTP envelope was.
+ */
+public record WebhookPayload(String id, Instant receivedAt, TenantMailbox recipient, Envelope envelope, Readable readable,
+                             boolean autoReply) {
+
+    /** Absent fields are unknown, never invented. */
+    public record Envelope(Optional<String> mailFrom, String rcptTo, Optional<String> remoteIp, Optional<String> helo,
+                           Optional<Boolean> tls) {
+    }
+
+    /** The readable text of a message, computed once for all its recipients. */
+    public record Readable(Optional<String> text, Optional<String> strippedText) {
+    }
+}

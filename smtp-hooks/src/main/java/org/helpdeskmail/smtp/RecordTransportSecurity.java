@@ -1,0 +1,27 @@
+package org.helpdeskmail.smtp;
+
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+
+/**
+ * Records on each mail whether it came over TLS ({@code helpdesk.smtp.tls}), which James does not
+ * keep, so that the webhook can tell the app.
+ *
+ * <pre>{@code
+ * <handler class="org.helpdeskmail.smtp.RecordTransportSecurity"/>
+ * }</pre>
+ */
+public class RecordTransportSecurity implements JamesMessageHook {
+    public static final AttributeName TLS = AttributeName.of("helpdesk.smtp.tls");
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        mail.setAttribute(new Attribute(TLS, AttributeValue.of(session.isTLSStarted())));
+        return HookResult.DECLINED;
+    }
+}
