@@ -29,4 +29,11 @@ final class ConfigurationFiles {
         replace(conf, "mailetcontainer.xml", "<outgoing>outgoing</outgoing>",
             "<outgoing>outgoing</outgoing>\n                <gateway>127.0.0.1</gateway>\n                <gatewayPort>" + port + "</gatewayPort>");
     }
+
+    /** WebhookDelivery retries within seconds instead of minutes, and gives up after maxAge. */
+    static void fastWebhookRetries(Path conf, String maxAge) {
+        replace(conf, "mailetcontainer.xml", "<initialDelay>1 minute</initialDelay>", "<initialDelay>1 second</initialDelay>");
+        replace(conf, "mailetcontainer.xml", "<maxDelay>1 hour</maxDelay>", "<maxDelay>2 seconds</maxDelay>");
+        replace(conf, "mailetcontainer.xml", "<maxAge>5 days</maxAge>", "<maxAge>" + maxAge + "</maxAge>");
+    }
 }

@@ -36,6 +36,9 @@ public final class ReplyTextStripper {
     /** Gmail wraps its attribution line at 78 characters; a long name and address may need a third line. */
     public static final int MAXIMUM_ATTRIBUTION_LINES = 3;
 
+    /** Real attribution lines are short; the cap keeps a huge line from making the patterns backtrack for long. */
+    private static final int MAXIMUM_ATTRIBUTION_LENGTH = 500;
+
     /**
      * What the mail clients write above the history they quote, in one language.
      *
@@ -198,6 +201,9 @@ public final class ReplyTextStripper {
                 return -1;
             }
             joined.insert(0, line.strip() + " ");
+            if (joined.length() > MAXIMUM_ATTRIBUTION_LENGTH) {
+                return -1;
+            }
             if (ATTRIBUTION.matcher(joined).matches()) {
                 return first;
             }
