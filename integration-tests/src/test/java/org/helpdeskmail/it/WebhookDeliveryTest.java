@@ -209,4 +209,21 @@ class WebhookDeliveryTest {
         assertThat(receiver.requests().get(1).header("X-Helpdesk-Id")).isEqualTo(receiver.requests().get(0).header("X-Helpdesk-Id"));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.webadmin(repository + "/mails").size() == 0);
     }
+
+    @Test
+    void autoReplyLoopIsBrokenAfterFiveRepliesAndCounted() throws Exception {
+        for (int i = 0; i < 7; i++) {
+            send(server.ports().mx(), "robot@other-helpdesk.example", List.of("support@acme.helpdesk.localhost"),
+                "Subject: Re: [ticket #" + i + "] We received your request\r\nAuto-Submitted: auto-replied\r\n\r\nThank you.\r\n");
+        }
+
+        String repository = "/mailRepositories/var%2Fmail%2Floop-suppressed";
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.webadmin(repository + "/mails").size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.requests().size() == 5);
+        assertThat(receiver.requests()).allSatisfy(request -> assertThat(request.json().get("autoReply").asBoolean()).isTrue());
+        assertThat(server.request("GET", "/metrics", null).body()).containsPattern("helpdesk_loop_suppressed(_total)? 2");
+
+        send(server.ports().mx(), "person@example.org", List.of("support@acme.helpdesk.localhost"), "Subject: hello\r\n\r\nhi\r\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requests().size() == 6);
+    }
 }

@@ -19,15 +19,18 @@ import java.util.stream.Collectors;
  *   <li>an {@code -----Original Message-----} separator, in any of the six languages;</li>
  *   <li>the block of {@code >}-quoted lines that ends the message, together with the attribution line
  *       ("On &lt;date&gt;, &lt;name&gt; wrote:", in any of the six languages, possibly wrapped over up to
- *       {@value #MAXIMUM_ATTRIBUTION_LINES} lines as Gmail does) just above it.</li>
+ *       {@value #MAXIMUM_ATTRIBUTION_LINES} lines as Gmail does) just above it, if there is one; an attribution
+ *       ending the message without its quote is dropped too.</li>
  * </ul>
+ * An attribution must hold a digit (its date), and is recognised only right above the final quote.
  *
  * <p>Quoting interleaved with answers (quote, answer, quote, answer) is kept as is, so that no answer is lost;
  * only a quoted block after the last answer is removed. Signatures are kept. Nothing else is rewritten: the
  * kept part is returned as written, without trailing whitespace. A blank or {@code null} input gives
  * {@code ""}; a message made only of history (where stripping would leave nothing) is returned whole, trimmed.
  *
- * <p>Instances are immutable and thread-safe; the detection rules are compiled once, from {@link #LANGUAGES}.
+ * <p>Instances are immutable and thread-safe; the detection rules are compiled once, from one table of
+ * words and patterns per language.
  */
 public final class ReplyTextStripper {
     /** How many lines below a {@code From:} line the {@code Sent:}/{@code Date:} line may be. */
