@@ -330,6 +330,7 @@ public class WebhookDelivery extends GenericMailet {
             copy.removeAttribute(FIRST_ATTEMPT);
             copy.removeAttribute(ATTEMPTS);
         }
+        copy.setState(state);
         try {
             getMailetContext().sendMail(copy, state, delay.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
