@@ -41,7 +41,7 @@ class WebhookDeliveryTest {
     private static Mail mail(String... recipients) throws Exception {
         MimeMessage message = MimeMessageBuilder.mimeMessageBuilder().setSubject("big").setText("x".repeat(2000)).build();
         return FakeMail.builder().name("mail1").sender("someone@example.org").recipients(recipients).mimeMessage(message)
-            .state("inbound").build();
+            .size(message.getSize() > 0 ? message.getSize() : 2000).state("inbound").build();
     }
 
     @Test
