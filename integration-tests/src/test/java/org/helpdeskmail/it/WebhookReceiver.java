@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -33,6 +34,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<JsonNode, Integer> answer = json -> 200;
+    private volatile Set<String> knownTenants = Set.of();
 
     public WebhookReceiver() {
         try {
@@ -51,7 +53,21 @@ public final class WebhookReceiver implements AutoCloseable {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
+        server.createContext("/tenants/", exchange -> {
+            String tenant = exchange.getRequestURI().getPath().substring("/tenants/".length());
+            exchange.sendResponseHeaders(knownTenants.contains(tenant) ? 200 : 404, -1);
+            exchange.close();
+        });
         server.start();
+    }
+
+    /** The tenant lookup of the app: {@code /tenants/{tenant}} answers 200 for these, 404 otherwise. */
+    public void knownTenants(String... tenants) {
+        knownTenants = Set.of(tenants);
+    }
+
+    public String tenantLookupUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/tenants/{tenant}";
     }
 
     public String url() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class WebhookDeliveryTest {
     // Port 9 (discard) on loopback: nothing there, and nothing in these tests may reach it.
     private static final HelpdeskSettings SETTINGS = new HelpdeskSettings(List.of("jitbit.com"), URI.create("http://127.0.0.1:9/inbound"),
-        Optional.of("unit-test-secret-value"), Optional.empty(), Optional.empty(), Optional.empty());
+        Optional.of("unit-test-secret-value"), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        Duration.ofMinutes(5));
 
     private final FakeMailContext context = FakeMailContext.defaultContext();
 

@@ -5,12 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.apache.james.util.DurationParser;
 import org.helpdeskmail.clients.HelpdeskSettings;
 import org.w3c.dom.Element;
 
@@ -91,6 +93,7 @@ final class EffectiveConfiguration {
         overrides.eventsUrl().ifPresent(url -> file.set("events.url", url.toString()));
         overrides.rspamdUrl().ifPresent(url -> file.set("rspamd.url", url.toString()));
         overrides.clamdAddress().ifPresent(address -> file.set("clamd.address", address));
+        overrides.tenantLookupUrl().ifPresent(url -> file.set("tenant.lookup.url", url));
         // A secret from the environment stays in memory: var/conf/ is for reading, not for secrets.
         Optional<String> fileSecret = file.get("webhook.secret");
         file.set("webhook.secret", "");
@@ -105,7 +108,17 @@ final class EffectiveConfiguration {
             secret,
             optional(file, "events.url", EnvironmentOverrides::httpUrl),
             optional(file, "rspamd.url", EnvironmentOverrides::httpUrl),
-            optional(file, "clamd.address", EnvironmentOverrides::clamdAddress));
+            optional(file, "clamd.address", EnvironmentOverrides::clamdAddress),
+            optional(file, "tenant.lookup.url", EnvironmentOverrides::tenantLookupUrl),
+            optional(file, "tenant.lookup.cache", EffectiveConfiguration::positiveDuration).orElse(Duration.ofMinutes(5)));
+    }
+
+    private static Duration positiveDuration(String value) {
+        Duration duration = DurationParser.parse(value);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("'" + value + "' is not a positive duration such as '5 minutes'");
+        }
+        return duration;
     }
 
     private static <T> T required(PropertiesConfigurationFile file, String key, Function<String, T> parser) {

@@ -31,7 +31,8 @@ public record EnvironmentOverrides(
     Optional<List<DnsServerAddress>> dnsServers,
     Optional<String> hostname,
     Optional<URI> rspamdUrl,
-    Optional<String> clamdAddress) {
+    Optional<String> clamdAddress,
+    Optional<String> tenantLookupUrl) {
 
     private static final Pattern DOMAIN = Pattern.compile("(?i)^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
 
@@ -51,7 +52,8 @@ public record EnvironmentOverrides(
             reader.read("HELPDESK_DNS_SERVERS", EnvironmentOverrides::dnsServerList),
             reader.read("HELPDESK_HOSTNAME", EnvironmentOverrides::hostname),
             reader.read("HELPDESK_RSPAMD_URL", EnvironmentOverrides::httpUrl),
-            reader.read("HELPDESK_CLAMD_ADDRESS", EnvironmentOverrides::clamdAddress));
+            reader.read("HELPDESK_CLAMD_ADDRESS", EnvironmentOverrides::clamdAddress),
+            reader.read("HELPDESK_TENANT_LOOKUP_URL", EnvironmentOverrides::tenantLookupUrl));
     }
 
     private record Reader(Map<String, String> environment) {
@@ -122,6 +124,15 @@ public record EnvironmentOverrides(
         if (!DOMAIN.matcher(value).matches()) {
             throw new IllegalArgumentException("'" + value + "' is not a host name");
         }
+        return value;
+    }
+
+    /** An http(s) URL with {@code {tenant}} where the tenant's name goes. */
+    public static String tenantLookupUrl(String value) {
+        if (!value.contains("{tenant}")) {
+            throw new IllegalArgumentException("'" + value + "' has no {tenant} placeholder");
+        }
+        httpUrl(value.replace("{tenant}", "tenant"));
         return value;
     }
 
