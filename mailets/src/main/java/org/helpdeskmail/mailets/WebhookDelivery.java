@@ -36,6 +36,7 @@ import org.helpdeskmail.clients.AutoReplyDetector;
 import org.helpdeskmail.clients.HelpdeskDomains;
 import org.helpdeskmail.clients.HelpdeskDomains.TenantMailbox;
 import org.helpdeskmail.clients.HelpdeskSettings;
+import org.helpdeskmail.clients.MailAttributes;
 import org.helpdeskmail.clients.WebhookClient;
 import org.helpdeskmail.clients.WebhookClient.Outcome;
 import org.helpdeskmail.clients.WebhookSigner;
@@ -82,7 +83,6 @@ public class WebhookDelivery extends GenericMailet {
     static final AttributeName FIRST_ATTEMPT = AttributeName.of("helpdesk.webhook.firstAttempt");
     static final AttributeName ATTEMPTS = AttributeName.of("helpdesk.webhook.attempts");
     static final AttributeName LAST_ERROR = AttributeName.of("helpdesk.webhook.lastError");
-    static final AttributeName TLS = AttributeName.of("helpdesk.smtp.tls");
     private static final Logger LOGGER = LoggerFactory.getLogger(WebhookDelivery.class);
 
     /** The mailet's parameters, read and checked once. */
@@ -218,10 +218,13 @@ public class WebhookDelivery extends GenericMailet {
             WebhookPayload.Readable readable = readable(message);
             boolean autoReply = AutoReplyDetector.isAutoReply(message::headerValues, !mail.getMaybeSender().asOptional().isPresent());
             Instant receivedAt = Instant.ofEpochMilli(longAttribute(mail, RECEIVED_AT).orElse(now.toEpochMilli()));
+            WebhookPayload.Verdicts verdicts = new WebhookPayload.Verdicts(
+                mail.getAttribute(MailAttributes.AUTH).map(attribute -> attribute.getValue().value().toString()),
+                mail.getAttribute(MailAttributes.QUARANTINE).map(attribute -> Boolean.TRUE.equals(attribute.getValue().value())).orElse(false));
             String messageKey = mail.getAttribute(MESSAGE_KEY).map(attribute -> attribute.getValue().value().toString()).orElse(mail.getName());
             for (TenantAddress recipient : deliverable) {
                 WebhookPayload payload = new WebhookPayload(deliveryId(messageKey, recipient.address()), receivedAt, recipient.mailbox(),
-                    envelope(mail, recipient.address()), readable, autoReply);
+                    envelope(mail, recipient.address()), readable, autoReply, verdicts);
                 Outcome outcome = postOne(message, payload, now);
                 LOGGER.info("webhook {} for {} (message {}, id {}): {}", outcome.verdict(), recipient.address().asString(),
                     message.messageId().orElse("-"), payload.id(), outcome.detail());
@@ -254,7 +257,7 @@ public class WebhookDelivery extends GenericMailet {
             recipient.asString(),
             Optional.ofNullable(mail.getRemoteAddr()),
             mail.getAttribute(Mail.SMTP_HELO).map(attribute -> attribute.getValue().value().toString()),
-            mail.getAttribute(TLS).map(attribute -> Boolean.valueOf(attribute.getValue().value().toString())));
+            mail.getAttribute(MailAttributes.TLS).map(attribute -> Boolean.valueOf(attribute.getValue().value().toString())));
     }
 
     private Outcome postOne(ParsedMessage message, WebhookPayload payload, Instant now) throws IOException {

@@ -4,12 +4,12 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.helpdeskmail.clients.MailAttributes;
 
 /**
- * Records on each mail whether it came over TLS ({@code helpdesk.smtp.tls}), which James does not
+ * Records on each mail whether it came over TLS ({@link org.helpdeskmail.clients.MailAttributes#TLS}), which James does not
  * keep, so that the webhook can tell the app.
  *
  * <pre>{@code
@@ -17,11 +17,9 @@ import org.apache.mailet.Mail;
  * }</pre>
  */
 public class RecordTransportSecurity implements JamesMessageHook {
-    public static final AttributeName TLS = AttributeName.of("helpdesk.smtp.tls");
-
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        mail.setAttribute(new Attribute(TLS, AttributeValue.of(session.isTLSStarted())));
+        mail.setAttribute(new Attribute(MailAttributes.TLS, AttributeValue.of(session.isTLSStarted())));
         return HookResult.DECLINED;
     }
 }

@@ -10,11 +10,20 @@ import org.helpdeskmail.clients.HelpdeskDomains.TenantMailbox;
  * which stable id, and what the SMTP envelope was.
  */
 public record WebhookPayload(String id, Instant receivedAt, TenantMailbox recipient, Envelope envelope, Readable readable,
-                             boolean autoReply) {
+                             boolean autoReply, Verdicts verdicts) {
 
     /** Absent fields are unknown, never invented. */
     public record Envelope(Optional<String> mailFrom, String rcptTo, Optional<String> remoteIp, Optional<String> helo,
                            Optional<Boolean> tls) {
+    }
+
+    /**
+     * What the SMTP-time checks concluded.
+     *
+     * @param authJson   the "auth" object as JSON, as the authentication hook wrote it
+     * @param quarantine the sender's DMARC policy asks to quarantine this message
+     */
+    public record Verdicts(Optional<String> authJson, boolean quarantine) {
     }
 
     /** The readable text of a message, computed once for all its recipients. */

@@ -50,6 +50,18 @@ public final class WebhookPayloadWriter {
                 generator.writeEndArray();
             }
             generator.writeEndArray();
+            if (payload.verdicts().authJson().isPresent()) {
+                generator.writeFieldName("auth");
+                generator.writeRawValue(payload.verdicts().authJson().get());
+            }
+            if (payload.verdicts().quarantine()) {
+                generator.writeObjectFieldStart("spam");
+                generator.writeStringField("action", "quarantine");
+                generator.writeArrayFieldStart("symbols");
+                generator.writeString("DMARC_POLICY_QUARANTINE");
+                generator.writeEndArray();
+                generator.writeEndObject();
+            }
             generator.writeBooleanField("autoReply", payload.autoReply());
             generator.writeEndObject();
         }
