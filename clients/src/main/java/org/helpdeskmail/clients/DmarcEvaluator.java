@@ -126,7 +126,12 @@ public final class DmarcEvaluator {
     public static String organizationalDomain(String domain) {
         try {
             InternetDomainName name = InternetDomainName.from(domain);
-            return name.isUnderPublicSuffix() ? name.topPrivateDomain().toString() : domain;
+            if (name.isUnderPublicSuffix()) {
+                return name.topPrivateDomain().toString();
+            }
+            // The public suffix list's default rule "*": an unlisted TLD is a public suffix of one label.
+            List<String> labels = name.parts();
+            return labels.size() <= 2 ? domain : String.join(".", labels.subList(labels.size() - 2, labels.size()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             return domain;
         }

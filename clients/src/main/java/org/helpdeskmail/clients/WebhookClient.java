@@ -37,7 +37,8 @@ public final class WebhookClient implements AutoCloseable {
             .connectTimeout(connectTimeout)
             .readTimeout(readTimeout)
             .writeTimeout(readTimeout)
-            .retryOnConnectionFailure(false)
+            // A pooled connection the app closed fails at once; resending is safe, X-Helpdesk-Id makes it idempotent.
+            .retryOnConnectionFailure(true)
             .followRedirects(false)
             .build();
     }

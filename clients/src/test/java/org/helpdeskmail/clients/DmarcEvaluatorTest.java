@@ -60,5 +60,6 @@ class DmarcEvaluatorTest {
         assertThat(evaluator(0).evaluate("down.example", "fail", "x.example", List.of()).result()).isEqualTo("temperror");
         assertThat(evaluator(0).evaluate("shop.example.co.uk", "fail", "x.example", List.of()).policyDomain()).contains("example.co.uk");
         assertThat(DmarcEvaluator.organizationalDomain("a.b.example.co.uk")).isEqualTo("example.co.uk");
+        assertThat(DmarcEvaluator.organizationalDomain("news.sender.test")).as("unlisted TLD: default rule").isEqualTo("sender.test");
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.helpdeskmail.testing.dns.TestDnsServer;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -32,7 +33,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Runs the real helpdesk-mail distribution ({@code bin/helpdesk-mail} of server/target, with our
  * james-conf/) as a separate process for each test: random loopback ports, a temporary var/, DNS
- * pointed at a loopback port (nothing leaves the machine). Only ports and directories differ from a
+ * pointed at a DNS server of the test on loopback (nothing leaves the machine). Only ports and directories differ from a
  * deployment, plus what a test changes explicitly with {@link Builder#configure}. The process can be
  * stopped, killed with SIGKILL and started again on the same var/.
  */
@@ -82,6 +83,7 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
     private Path workDirectory;
     private Ports ports;
     private Process process;
+    private TestDnsServer dns;
 
     private HelpdeskServerExtension(Builder settings) {
         this.settings = settings;
@@ -93,7 +95,10 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         Path conf = workDirectory.resolve("conf");
         copyDirectory(Path.of(requiredProperty("helpdesk.conf")), conf);
         settings.configurationEdits.forEach(edit -> edit.accept(conf));
-        ports = new Ports(freePort(), freePort(), freePort(), freePort(), freePort());
+        dns = TestDnsServer.start();
+        // Authoritative for everything: a name no test published is NXDOMAIN, never a real lookup.
+        dns.addZone(".", "");
+        ports = new Ports(freePort(), freePort(), freePort(), freePort(), dns.port());
         if (settings.startBeforeEach) {
             start();
         }
@@ -102,6 +107,7 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
         stop();
+        dns.close();
         if (context.getExecutionException().isPresent()) {
             System.err.println("---- server log of the failed test ----\n" + log());
         }
@@ -112,6 +118,11 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
 
     public Ports ports() {
         return ports;
+    }
+
+    /** The DNS server the server under test resolves through; tests publish their records there. */
+    public TestDnsServer dns() {
+        return dns;
     }
 
     public Path varDirectory() {
@@ -147,8 +158,7 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         environment.put("HELPDESK_SUBMISSION_BIND", "127.0.0.1:" + ports.submission());
         environment.put("HELPDESK_WEBADMIN_BIND", "127.0.0.1:" + ports.webadmin());
         environment.put("HELPDESK_JMX_BIND", "127.0.0.1:" + ports.jmx());
-        // Nothing answers there: lookups fail fast and never leave the machine.
-        environment.put("HELPDESK_DNS_SERVERS", "127.0.0.1:" + ports.dns());
+        environment.put("HELPDESK_DNS_SERVERS", dns.address());
         environment.put("HELPDESK_HOSTNAME", "mx.helpdesk.localhost");
         environment.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
         environment.putAll(settings.environment);

@@ -7,7 +7,15 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.jspf.executor.SPFResult;
-import org.apache.james.jspf.impl.DefaultSPF;
+import org.apache.james.jspf.core.DNSServiceEnabled;
+import org.apache.james.jspf.core.MacroExpand;
+import org.apache.james.jspf.core.MacroExpandEnabled;
+import org.apache.james.jspf.core.SPFCheckEnabled;
+import org.apache.james.jspf.executor.SynchronousSPFExecutor;
+import org.apache.james.jspf.impl.DNSServiceXBillImpl;
+import org.apache.james.jspf.impl.DefaultTermsFactory;
+import org.apache.james.jspf.parser.RFC4408SPF1Parser;
+import org.apache.james.jspf.wiring.WiringServiceTable;
 import org.apache.james.jspf.impl.SPF;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -19,6 +27,8 @@ import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.xbill.DNS.Lookup;
+import org.xbill.DNS.Resolver;
 import org.helpdeskmail.clients.MailAttributes;
 
 /**
@@ -105,12 +115,28 @@ public class SpfCheck implements MailHook, RcptHook, JamesMessageHook {
         if (current == null) {
             synchronized (this) {
                 if (spf == null) {
-                    spf = new DefaultSPF();
+                    spf = synchronousSpf(Lookup.getDefaultResolver());
                 }
                 current = spf;
             }
         }
         return current;
+    }
+
+    /**
+     * jSPF's default wiring, but with its synchronous executor: the asynchronous one resolves through
+     * a dnsjava LookupSession on the system's resolvers instead of the resolver the server configured,
+     * and stops after the first query of a chain.
+     */
+    private static SPF synchronousSpf(Resolver resolver) {
+        DNSServiceXBillImpl dns = new DNSServiceXBillImpl(resolver);
+        WiringServiceTable wiring = new WiringServiceTable();
+        wiring.put(DNSServiceEnabled.class, dns);
+        MacroExpand macroExpand = new MacroExpand(dns);
+        wiring.put(MacroExpandEnabled.class, macroExpand);
+        SPF spf = new SPF(dns, new RFC4408SPF1Parser(new DefaultTermsFactory(wiring)), macroExpand, new SynchronousSPFExecutor(dns));
+        wiring.put(SPFCheckEnabled.class, spf);
+        return spf;
     }
 
     static Optional<SpfVerdict> verdict(SMTPSession session) {
