@@ -40,6 +40,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class HelpdeskServerExtension implements BeforeEachCallback, AfterEachCallback {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> SENDER_DOMAINS = List.of("example.org", "example.com", "client.example", "spam.example",
+        "other-helpdesk.example", "third.example");
 
     public record Ports(int mx, int submission, int webadmin, int jmx, int dns) {
     }
@@ -98,6 +100,10 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         dns = TestDnsServer.start();
         // Authoritative for everything: a name no test published is NXDOMAIN, never a real lookup.
         dns.addZone(".", "");
+        // The sender domains the tests use exist: the MX refuses senders whose domain does not resolve.
+        for (String domain : SENDER_DOMAINS) {
+            dns.addZone(domain + ".", domain + ". IN A 127.0.0.1");
+        }
         ports = new Ports(freePort(), freePort(), freePort(), freePort(), dns.port());
         if (settings.startBeforeEach) {
             start();

@@ -16,6 +16,8 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.Username;
 import org.apache.james.protocols.api.OidcSASLConfiguration;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.protocols.smtp.hook.Hook;
@@ -66,7 +68,10 @@ import org.slf4j.LoggerFactory;
  * restart forgets them, and several server instances each allow {@code maxFailures}. The client is
  * its exact address (the listener only accepts the app's own networks anyway).
  */
-public class AuthFailureLockout implements AuthHook, HookResultHook {
+public class AuthFailureLockout implements AuthHook, HookResultHook, DisconnectHandler<SMTPSession> {
+    /** An AUTH of this connection went on to the password check and its outcome is not counted yet. */
+    private static final ProtocolSession.AttachmentKey<Boolean> PENDING =
+        ProtocolSession.AttachmentKey.of("helpdesk.auth.pending", Boolean.class);
     static final String LOCKED_OUT_DESCRIPTION = "4.7.0 Too many failed authentications, try again later";
     private static final Logger LOGGER = LoggerFactory.getLogger(AuthFailureLockout.class);
     /** Above this many tracked addresses, those with nothing left to remember are dropped. */
@@ -162,21 +167,42 @@ public class AuthFailureLockout implements AuthHook, HookResultHook {
     }
 
     private HookResult refuseIfLockedOut(SMTPSession session) {
+        settlePendingAttempt(session);
         String client = clientOf(session);
         Record record = records.get(client);
         if (record != null && record.isLockedAt(clock.instant())) {
             LOGGER.debug("AUTH from {} refused: locked out until {}", client, record.lockedUntil().get());
             return LOCKED_OUT;
         }
+        session.setAttachment(PENDING, true, ProtocolSession.State.Connection);
         return HookResult.DECLINED;
     }
 
     @Override
     public HookResult onHookResult(SMTPSession session, HookResult result, long executionTime, Hook hook) {
-        if (hook instanceof UsersRepositoryAuthHook && result != null && isFailure(result.getResult())) {
-            recordFailure(clientOf(session));
+        if (hook instanceof UsersRepositoryAuthHook && result != null) {
+            session.removeAttachment(PENDING, ProtocolSession.State.Connection);
+            if (isFailure(result.getResult())) {
+                recordFailure(clientOf(session));
+            }
         }
         return result;
+    }
+
+    /**
+     * The James server of 3.8.1 does not pass AUTH results to the HookResultHooks of a handler chain
+     * (only a hand-wired AuthCmdHandler does): an attempt that the result hook did not see is judged
+     * when the client tries again or leaves, by whether the session ended up authenticated.
+     */
+    private void settlePendingAttempt(SMTPSession session) {
+        if (session.removeAttachment(PENDING, ProtocolSession.State.Connection).orElse(false) && session.getUsername() == null) {
+            recordFailure(clientOf(session));
+        }
+    }
+
+    @Override
+    public void onDisconnect(SMTPSession session) {
+        settlePendingAttempt(session);
     }
 
     private static boolean isFailure(HookReturnCode code) {
