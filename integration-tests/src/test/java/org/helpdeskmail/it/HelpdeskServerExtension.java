@@ -104,6 +104,16 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         for (String domain : SENDER_DOMAINS) {
             dns.addZone(domain + ".", domain + ". IN A 127.0.0.1");
         }
+        // 127.0.0.1 to 127.0.0.9 have forward-confirmed reverse DNS, as well-run mail servers do;
+        // 127.0.0.20 and above have none (greylisting tests use them).
+        StringBuilder reverse = new StringBuilder();
+        StringBuilder forward = new StringBuilder();
+        for (int host = 1; host <= 9; host++) {
+            reverse.append(host).append(".0.0.127.in-addr.arpa. IN PTR mail").append(host).append(".clients.test.\n");
+            forward.append("mail").append(host).append(".clients.test. IN A 127.0.0.").append(host).append("\n");
+        }
+        dns.addZone("0.0.127.in-addr.arpa.", reverse.toString());
+        dns.addZone("clients.test.", forward.toString());
         ports = new Ports(freePort(), freePort(), freePort(), freePort(), dns.port());
         if (settings.startBeforeEach) {
             start();

@@ -24,6 +24,7 @@ import org.apache.james.modules.server.WebAdminServerModule;
 import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.server.modules.DurableMailQueueModule;
 import org.helpdeskmail.server.modules.FileMailRepositoryModule;
+import org.helpdeskmail.server.modules.GreylistStoreModule;
 import org.helpdeskmail.server.modules.HelpdeskSettingsModule;
 import org.helpdeskmail.server.modules.JmxCredentials;
 import org.helpdeskmail.server.modules.JpaStorageModule;
@@ -67,6 +68,7 @@ public final class HelpdeskMailServer {
         new JpaStorageModule(),
         new FileMailRepositoryModule(),
         new DurableMailQueueModule(),
+        new GreylistStoreModule(),
         new LoopbackJmxModule());
 
     private HelpdeskMailServer() {
