@@ -167,6 +167,8 @@ class MessageAuthenticationTest {
             JsonNode json = delivered(subject);
             assertThat(json.at("/auth/spf").asText()).as(expected[1]).isEqualTo(expected[0]);
             assertThat(authenticationResults(json)).as(expected[1]).contains("spf=" + expected[0] + " smtp.mailfrom=");
+            assertThat(server.log()).as("the mail's log line").containsPattern(
+                "accepted mail=\\S+ .*mailFrom=" + java.util.regex.Pattern.quote(expected[1]) + " rcptTo=\\S+ size=\\d+ spf=" + expected[0] + " ");
         }
     }
 
