@@ -15,7 +15,11 @@ class GreylistingTest {
 
     @RegisterExtension
     final HelpdeskServerExtension server = HelpdeskServerExtension.builder()
-        .configure(conf -> ConfigurationFiles.replace(conf, "smtpserver.xml", "<delay>5 minutes</delay>", "<delay>3 seconds</delay>"))
+        .configure(conf -> {
+            ConfigurationFiles.replace(conf, "smtpserver.xml", "<delay>5 minutes</delay>", "<delay>3 seconds</delay>");
+            ConfigurationFiles.replace(conf, "smtpserver.xml", "<dnsblWeight>1</dnsblWeight>",
+                "<dnsblWeight>1</dnsblWeight>\n                <allowList>127.0.0.21/32</allowList>");
+        })
         .build();
 
     private SmtpClient.Reply rcptFrom(String clientAddress, String sender) throws Exception {
@@ -40,6 +44,7 @@ class GreylistingTest {
         assertThat(rcptFrom("127.0.0.20", "other@example.org").code()).as("another triplet").isEqualTo(451);
 
         assertThat(rcptFrom("127.0.0.2", "someone@example.org").code()).as("forward-confirmed reverse DNS").isEqualTo(250);
+        assertThat(rcptFrom("127.0.0.21", "someone@example.org").code()).as("allow-listed network, no reverse DNS").isEqualTo(250);
         assertThat(server.request("GET", "/metrics", null).body()).contains("helpdesk_greylisted");
 
         server.stop();
