@@ -10,7 +10,8 @@
 #   environment:   PEER=auto (default) | skip | recorded   PEER_DIR (default ../shared/bench/peer)
 #
 # Writes bench/target/inbound-<SIZE>[-smtp-only].json (+ .server.log, + -vs-peer.json).
-# Everything stays on 127.0.0.0/8: the server's DNS points at a loopback port where nothing answers.
+# Everything stays on 127.0.0.0/8: the server's DNS is the benchmark's own responder on a loopback
+# port, which knows only the test sender's domain and never forwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,14 +21,19 @@ size=${positional[0]:-2k}
 n=${positional[1]:-2000}
 concurrency=${positional[2]:-10}
 options=("$@")
-smtp_only=
-for option in "${options[@]}"; do [ "$option" = --smtp-only ] && smtp_only=1; done
+smtp_only=; output=
+for ((i = 0; i < ${#options[@]}; i++)); do
+    case "${options[i]}" in
+        --smtp-only) smtp_only=1;;
+        --output) output=${options[i + 1]:-};;
+    esac
+done
 
 peer_mode=${PEER:-auto}
 peer_dir=$(cd "${PEER_DIR:-../shared/bench/peer}" 2>/dev/null && pwd || true)
 version=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' pom.xml | head -1)
 distribution="$PWD/server/target/helpdesk-mail-$version"
-output="bench/target/inbound-${size//[^0-9A-Za-z]/_}${smtp_only:+-smtp-only}.json"
+output=${output:-bench/target/inbound-${size//[^0-9A-Za-z]/_}${smtp_only:+-smtp-only}.json}
 
 # ---------------------------------------------------------------- build what is missing
 if [ ! -x "$distribution/bin/helpdesk-mail" ]; then
@@ -45,8 +51,8 @@ status=0
 rm -f "$output"
 java -cp "$classpath" org.helpdeskmail.bench.InboundBenchmark --mix "$size" --messages "$n" --concurrency "$concurrency" \
     --samples "$peer_dir/samples" --output "$output" "${options[@]}" || status=$?
-[ -f "$output" ] || exit "$status"
-[ "$status" -eq 0 ] || echo "our run is incomplete (exit $status); comparing what it measured" >&2
+# An incomplete run (refused or missing messages) has no figures worth a comparison.
+[ "$status" -eq 0 ] || { echo "our run is incomplete or failed (exit $status): no comparison with the peer" >&2; exit "$status"; }
 
 # ---------------------------------------------------------------- the peer
 # The peer benchmark exists for 2k and 50k at 10 sessions; bench_inbound.sh measures end to end,
@@ -61,9 +67,9 @@ if [ -n "$smtp_only" ]; then peer_script=bench_accept.sh; peer_results=accept.js
 # the pipe user, the transport map for helpdesk.test, and the cgroup-v1 controllers its scripts use.
 peer_installed() {
     command -v postfix && command -v postconf && command -v php && command -v ip && [ -x /usr/sbin/smtp-source ] \
-        && php -m | grep -qx mailparse && php -m | grep -qx curl \
+        && php -m | grep -x mailparse && php -m | grep -x curl \
         && [ "$(postconf -h relay_domains 2>/dev/null)" = helpdesk.test ] \
-        && postconf -M helpdesk/unix 2>/dev/null | grep -q inbound.php \
+        && postconf -M helpdesk/unix 2>/dev/null | grep inbound.php \
         && grep -q helpdesk /etc/postfix/transport.pcre && id hdpipe \
         && [ -d /sys/fs/cgroup/cpuacct ] && [ -d /sys/fs/cgroup/memory ] && [ "$(id -u)" = 0 ]
 } >/dev/null 2>&1
@@ -76,7 +82,14 @@ if [ "$peer_mode" != recorded ] && peer_installed; then
     # The shared folder is read-only: run a copy. setup.sh with SKIP_APT=1 only rewrites the
     # configuration, so the pipe transport points at this copy's inbound.php. Its results/ starts
     # empty so that every row read back is from this run.
+    queued=$(find /var/spool/postfix/{incoming,active,deferred,maildrop,hold} -type f 2>/dev/null | wc -l)
+    if [ "$queued" -gt 0 ]; then
+        echo "peer: Postfix still holds $queued queue files from an earlier run; its benchmark waits for an empty queue." >&2
+        echo "      Clear them with 'postsuper -d ALL' (the peer's Postfix serves only this benchmark), then run again." >&2
+        exit 1
+    fi
     work=$(mktemp -d)
+    chmod 755 "$work" # the pipe runs php as user hdpipe, which must reach the copy's inbound.php
     trap '( cd "$work/peer" && ./stop_all.sh >/dev/null 2>&1 ); rm -rf "$work"' EXIT
     cp -r "$peer_dir" "$work/peer"
     chmod -R u+w "$work/peer"
@@ -84,7 +97,8 @@ if [ "$peer_mode" != recorded ] && peer_installed; then
     echo "peer: installed; running ./$peer_script $size 1 $n in a copy ($work/peer)"
     ( cd "$work/peer" && SKIP_APT=1 ./setup.sh >"$work/setup.log" 2>&1 ) || { echo "peer setup.sh failed, see $work/setup.log" >&2; tail -20 "$work/setup.log" >&2; exit 1; }
     ( cd "$work/peer" && "./$peer_script" "$size" 1 "$n" ) >"$work/peer-run.log" 2>&1 \
-        || { echo "the peer run failed, see the end of its log:" >&2; tail -20 "$work/peer-run.log" >&2; exit 1; }
+        || { echo "the peer run failed (Postfix log: /var/log/postfix-peer.log); the end of its output:" >&2
+             tail -20 "$work/peer-run.log" >&2; exit 1; }
     tail -1 "$work/peer-run.log"
     ( cd "$work/peer" && ./stop_all.sh >/dev/null 2>&1 ) || true
     compare "$work/peer/results/$peer_results" live

@@ -8,8 +8,8 @@ import java.util.Deque;
 
 /** The command line of {@link InboundBenchmark}; see {@link #USAGE}. */
 public record BenchmarkOptions(Path distribution, Path samples, String mix, int messages, int concurrency,
-                               int messagesPerSession, int warmupMessages, RecipientPattern recipients,
-                               String domains, String mailFrom, Duration timeout, boolean smtpOnly,
+                               int messagesPerSession, double ratePerSecond, int warmupMessages, AddressPattern recipients,
+                               AddressPattern senders, boolean keepRateLimits, String domains, boolean deadDns, Duration timeout, boolean smtpOnly,
                                Path output, String serverJavaOpts) {
 
     public static final String USAGE = """
@@ -20,11 +20,18 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
           --messages N           measured messages (default 2000)
           --concurrency C        concurrent SMTP sessions (default 10)
           --per-session M        messages per SMTP session before reconnecting (default 1, as smtp-source)
+          --rate R               start at most R messages per second (default 0: as fast as the sessions go)
           --warmup W             messages sent first and not counted (default 300)
           --recipient PATTERN    {n} = message number, {k} = tenant (default user{n}@tenant{k}.helpdesk.localhost)
           --tenants K            tenants {k} cycles through (default 10)
           --domains LIST         HELPDESK_DOMAINS of the server (default helpdesk.localhost)
-          --mail-from ADDRESS    envelope sender (default jane.customer@customer-corp.example)
+          --sender PATTERN       envelope sender, {n} as above (default customer{n}@customer-corp.example);
+                                 the server limits messages per sender and minute
+          --keep-rate-limits     keep the MX's per-client and per-sender rate limits (Throttling in
+                                 smtpserver.xml); by default the benchmark's copy of conf/ lifts them, since
+                                 all the load comes from one client, 127.0.0.1
+          --dead-dns             point the server's DNS at a loopback port where nothing answers, instead of
+                                 the benchmark's responder for the sender's test domain
           --timeout SECONDS      how long to wait for the webhook POSTs or the queue to drain (default 600)
           --smtp-only            measure acceptance only (until the last 250), not the webhook
           --output FILE          JSON result (default bench/target/inbound-<mix>[-smtp-only].json)
@@ -38,11 +45,14 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
         int messages = 2000;
         int concurrency = 10;
         int perSession = 1;
+        double rate = 0;
         int warmup = 300;
-        String recipient = RecipientPattern.DEFAULT;
+        String recipient = AddressPattern.DEFAULT_RECIPIENTS;
         int tenants = 10;
         String domains = "helpdesk.localhost";
-        String mailFrom = "jane.customer@customer-corp.example";
+        String sender = AddressPattern.DEFAULT_SENDERS;
+        boolean keepRateLimits = false;
+        boolean deadDns = false;
         int timeoutSeconds = 600;
         boolean smtpOnly = false;
         Path output = null;
@@ -58,11 +68,14 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
                 case "--messages" -> messages = positive(option, rest);
                 case "--concurrency" -> concurrency = positive(option, rest);
                 case "--per-session" -> perSession = positive(option, rest);
+                case "--rate" -> rate = Double.parseDouble(value(option, rest));
                 case "--warmup" -> warmup = Integer.parseInt(value(option, rest));
                 case "--recipient" -> recipient = value(option, rest);
                 case "--tenants" -> tenants = positive(option, rest);
                 case "--domains" -> domains = value(option, rest);
-                case "--mail-from" -> mailFrom = value(option, rest);
+                case "--sender" -> sender = value(option, rest);
+                case "--keep-rate-limits" -> keepRateLimits = true;
+                case "--dead-dns" -> deadDns = true;
                 case "--timeout" -> timeoutSeconds = positive(option, rest);
                 case "--smtp-only" -> smtpOnly = true;
                 case "--output" -> output = Path.of(value(option, rest));
@@ -73,8 +86,11 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
         if (output == null) {
             output = Path.of("bench/target", "inbound-" + mix.replaceAll("[^0-9A-Za-z]+", "_") + (smtpOnly ? "-smtp-only" : "") + ".json");
         }
-        return new BenchmarkOptions(distribution, samples, mix, messages, concurrency, perSession, warmup,
-            new RecipientPattern(recipient, tenants), domains, mailFrom, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts);
+        if (rate < 0) {
+            throw new IllegalArgumentException("--rate must not be negative");
+        }
+        return new BenchmarkOptions(distribution, samples, mix, messages, concurrency, perSession, rate, warmup,
+            new AddressPattern(recipient, tenants), new AddressPattern(sender, 1), keepRateLimits, domains, deadDns, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts);
     }
 
     private static String value(String option, Deque<String> rest) {

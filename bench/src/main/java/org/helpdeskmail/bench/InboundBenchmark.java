@@ -26,7 +26,6 @@ public final class InboundBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Duration WARMUP_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration SETTLE = Duration.ofSeconds(2);
-    private static final String HELO_NAME = "mail-out.customer-corp.example";
 
     /** The run cannot produce meaningful figures (the server refuses the load, or never POSTs). */
     static final class Aborted extends Exception {
@@ -67,12 +66,18 @@ public final class InboundBenchmark {
         long ticksPerSecond = ProcFs.clockTicksPerSecond();
         MessageMix mix = MessageMix.load(options.mix(), options.samples());
         String run = Long.toString(System.currentTimeMillis(), 36);
-        try (WebhookReceiver receiver = WebhookReceiver.start(0, 32)) {
+        String senderDomain = options.senders().domain();
+        String heloName = "mail-out." + senderDomain;
+        try (WebhookReceiver receiver = WebhookReceiver.start(0, 32);
+             LoopbackDnsResponder dns = options.deadDns() ? null : senderZone(senderDomain, heloName).start()) {
             String webhookUrl = "http://127.0.0.1:" + receiver.port() + "/inbound";
-            System.out.println("starting " + options.distribution() + " (webhook " + webhookUrl + ")");
-            try (ServerProcess server = ServerProcess.start(options.distribution(), webhookUrl, options.domains(), options.serverJavaOpts())) {
+            int dnsPort = dns == null ? ServerProcess.unusedPort() : dns.port();
+            System.out.println("starting " + options.distribution() + " (webhook " + webhookUrl + ", DNS 127.0.0.1:" + dnsPort
+                + (dns == null ? ", where nothing answers)" : ")"));
+            try (ServerProcess server = ServerProcess.start(options.distribution(), webhookUrl, options.domains(), dnsPort,
+                     !options.keepRateLimits(), options.serverJavaOpts())) {
                 try {
-                    return measure(server, receiver, mix, run, ticksPerSecond);
+                    return measure(server, receiver, dns, mix, heloName, run, ticksPerSecond);
                 } finally {
                     keepServerLog(server);
                 }
@@ -80,56 +85,68 @@ public final class InboundBenchmark {
         }
     }
 
-    private InboundResult measure(ServerProcess server, WebhookReceiver receiver, MessageMix mix, String run, long ticksPerSecond) throws Exception {
+    /**
+     * What a well-configured sender publishes, for the test domain only: SPF allowing loopback
+     * (where the load comes from), a DMARC policy, an MX, and forward-confirmed reverse DNS of
+     * 127.0.0.1 (PTR to the HELO name, A back). Every other name is unknown (NXDOMAIN), DNSBL zones
+     * included, which reads as "not listed". So the MX sees legitimate mail: no greylisting, no
+     * temporary DNS errors.
+     */
+    private static LoopbackDnsResponder senderZone(String senderDomain, String heloName) throws IOException {
+        String spf = "v=spf1 ip4:127.0.0.0/8 -all";
+        return new LoopbackDnsResponder()
+            .txt(senderDomain, spf).mx(senderDomain, 10, heloName).a(senderDomain, "127.0.0.1")
+            .txt("_dmarc." + senderDomain, "v=DMARC1; p=none")
+            .a(heloName, "127.0.0.1").txt(heloName, spf)
+            .ptr("1.0.0.127.in-addr.arpa", heloName);
+    }
+
+    private InboundResult measure(ServerProcess server, WebhookReceiver receiver, LoopbackDnsResponder dns, MessageMix mix,
+                                  String heloName, String run, long ticksPerSecond) throws Exception {
         LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings(server.mxAddress(), options.concurrency(),
-            options.messagesPerSession(), options.mailFrom(), HELO_NAME, options.recipients(), mix));
+            options.messagesPerSession(), options.ratePerSecond(), heloName, options.senders(), options.recipients(), mix));
         warmUp(generator, server, receiver, "bench-" + run + "-w");
         // Let the warm-up's background work (queue acknowledgements, GC) finish before the window opens.
         Thread.sleep(SETTLE.toMillis());
 
         long serverPid = server.pid();
-        long benchPid = ProcessHandle.current().pid();
         String loadBefore = ProcFs.loadAverage();
-        WebhookReceiver.Stats posts0 = receiver.stats();
-        ProcFs.CpuTicks server0 = ProcFs.processCpu(serverPid);
-        ProcFs.CpuTicks bench0 = ProcFs.processCpu(benchPid);
-        long busy0 = ProcFs.machineBusyTicks();
-        MemorySampler.Peaks memory;
+        WebhookReceiver.Stats postsBefore = receiver.stats();
+        LoopbackDnsResponder.Stats dnsBefore = dns == null ? null : dns.stats();
+        CpuSnapshot before = CpuSnapshot.take(serverPid);
+        CpuSnapshot after;
         LoadGenerator.Result sent;
         InboundResult.EndToEnd endToEnd = null;
         InboundResult.Drain drain = null;
-        ProcFs.CpuTicks server1;
-        ProcFs.CpuTicks bench1;
-        long busy1;
+        MemorySampler.Peaks memory;
         try (MemorySampler sampler = MemorySampler.start(serverPid)) {
-            System.out.printf("sending %d messages (%s) over %d sessions%n", options.messages(), mix.spec(), options.concurrency());
+            System.out.printf("sending %d messages (%s) over %d sessions%s%n", options.messages(), mix.spec(), options.concurrency(),
+                options.ratePerSecond() > 0 ? " at " + options.ratePerSecond() + " msg/s" : "");
             sent = generator.run("bench-" + run + "-", options.messages());
             if (options.smtpOnly()) {
-                server1 = ProcFs.processCpu(serverPid);
-                bench1 = ProcFs.processCpu(benchPid);
-                busy1 = ProcFs.machineBusyTicks();
-                drain = awaitDrain(server, sent.startNanos(), server0, ticksPerSecond);
+                after = CpuSnapshot.take(serverPid);
+                drain = awaitDrain(server, sent.startNanos(), before.server(), ticksPerSecond);
             } else {
-                List<String> tokens = sent.accepted().stream().map(LoadGenerator.Accepted::token).toList();
-                receiver.awaitAll(tokens, options.timeout());
-                server1 = ProcFs.processCpu(serverPid);
-                bench1 = ProcFs.processCpu(benchPid);
-                busy1 = ProcFs.machineBusyTicks();
-                endToEnd = endToEnd(sent, receiver, posts0);
+                receiver.awaitAll(sent.accepted().stream().map(LoadGenerator.Accepted::token).toList(), options.timeout());
+                after = CpuSnapshot.take(serverPid);
+                endToEnd = endToEnd(sent, receiver, postsBefore);
             }
             memory = sampler.stop();
         }
+        InboundResult.Dns dnsFigures = dns == null ? new InboundResult.Dns("dead", 0, 0)
+            : new InboundResult.Dns("responder", dns.stats().queries() - dnsBefore.queries(), dns.stats().nxdomain() - dnsBefore.nxdomain());
 
-        ProcFs.CpuTicks serverCpu = server1.minus(server0);
+        ProcFs.CpuTicks serverCpu = after.server().minus(before.server());
         double serverSeconds = serverCpu.total() / (double) ticksPerSecond;
-        double benchSeconds = bench1.minus(bench0).total() / (double) ticksPerSecond;
-        double busySeconds = (busy1 - busy0) / (double) ticksPerSecond;
+        double benchSeconds = after.benchmark().minus(before.benchmark()).total() / (double) ticksPerSecond;
+        double busySeconds = (after.machineBusy() - before.machineBusy()) / (double) ticksPerSecond;
         int accepted = sent.accepted().size();
         boolean complete = sent.failures().isEmpty()
             && (options.smtpOnly() ? drain.seconds() != null : endToEnd.missingPosts() == 0);
         return new InboundResult("inbound", options.smtpOnly() ? "smtp-only" : "end-to-end", complete,
             new InboundResult.Setup(mix.spec(), options.messages(), options.concurrency(), options.messagesPerSession(),
-                options.warmupMessages(), options.recipients().pattern(), options.serverJavaOpts()),
+                options.ratePerSecond(), options.warmupMessages(), options.senders().pattern(), options.recipients().pattern(),
+                !options.keepRateLimits(), options.serverJavaOpts()),
             new InboundResult.Smtp(accepted, sent.failures().size(),
                 sent.failures().stream().limit(5).map(f -> "#" + f.messageNumber() + ": " + f.reason()).toList(),
                 round3(sent.seconds()), round1(accepted / sent.seconds())),
@@ -137,6 +154,7 @@ public final class InboundBenchmark {
             new InboundResult.Server(serverPid, round2(serverSeconds), round2(serverCpu.user() / (double) ticksPerSecond),
                 round2(serverCpu.system() / (double) ticksPerSecond), round2(accepted == 0 ? 0 : serverSeconds * 1000 / accepted),
                 mib(memory.vmRssKiB()), mib(memory.rssAnonKiB()), mib(ProcFs.statusKiB(serverPid, "VmHWM")), memory.samples()),
+            dnsFigures,
             new InboundResult.Machine(Runtime.getRuntime().availableProcessors(), ticksPerSecond, round2(benchSeconds),
                 round2(busySeconds), round2(busySeconds - serverSeconds - benchSeconds), loadBefore,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
@@ -147,14 +165,12 @@ public final class InboundBenchmark {
             return;
         }
         System.out.printf("warm-up: %d messages (not counted)%n", options.warmupMessages());
-        LoadGenerator.Result warm = generator.run(prefix, options.warmupMessages());
+        LoadGenerator.Result warm = generator.run(prefix, options.warmupMessages(), 0); // unpaced: it only warms the JIT and caches
         if (!warm.failures().isEmpty()) {
             LoadGenerator.Failure first = warm.failures().get(0);
             throw new Aborted(warm.failures().size() + " of " + options.warmupMessages() + " warm-up messages were refused; the first: "
-                + first.reason() + (first.reason().startsWith("RCPT")
-                    ? "\n  (recipient " + options.recipients().addressFor(first.messageNumber()) + "; if the server does not accept "
-                      + "tenant subdomains yet, try --recipient 'user{n}@helpdesk.localhost')"
-                    : ""));
+                + first.reason() + " (sender " + options.senders().addressFor(first.messageNumber()) + ", recipient "
+                + options.recipients().addressFor(first.messageNumber()) + ")");
         }
         if (options.smtpOnly()) {
             if (awaitSpoolEmpty(server, WARMUP_TIMEOUT) < 0) {

@@ -8,10 +8,11 @@ import java.util.List;
  * drain.
  */
 public record InboundResult(String benchmark, String mode, boolean complete, Setup setup, Smtp smtp,
-                            EndToEnd endToEnd, Drain drain, Server server, Machine machine) {
+                            EndToEnd endToEnd, Drain drain, Server server, Dns dns, Machine machine) {
 
-    public record Setup(String mix, int messages, int concurrency, int messagesPerSession, int warmupMessages,
-                        String recipientPattern, String serverJavaOpts) {
+    /** ratePerSecond 0: unpaced, as fast as the sessions go. */
+    public record Setup(String mix, int messages, int concurrency, int messagesPerSession, double ratePerSecond, int warmupMessages,
+                        String senderPattern, String recipientPattern, boolean rateLimitsLifted, String serverJavaOpts) {
     }
 
     /** From the first connection to the last 250 after DATA. */
@@ -30,6 +31,13 @@ public record InboundResult(String benchmark, String mode, boolean complete, Set
     /** The server JVM over the measured window (t0 to the last 250 in smtp-only mode, to the last POST otherwise). */
     public record Server(long pid, double cpuSeconds, double cpuUserSeconds, double cpuSystemSeconds, double cpuMsPerMessage,
                          double peakRssMiB, double peakRssAnonMiB, double vmHwmMiB, int memorySamples) {
+    }
+
+    /**
+     * The server's DNS: "responder" (the benchmark's, for the sender's test domain) or "dead" (a port
+     * where nothing answers). Queries it answered in the measured window, and how many were for unknown names.
+     */
+    public record Dns(String mode, long queries, long nxdomain) {
     }
 
     /** Context for the noise on a shared machine. otherCpuSeconds = machine busy - server - benchmark JVM. */

@@ -16,15 +16,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that is where the end-to-end latency starts. Each session sends up to
  * {@link Settings#messagesPerSession()} messages and then reconnects (1 is what the peer's
  * smtp-source does by default). Sessions take the next message number from a shared counter, so
- * a slow session does not hold back the others.
+ * a slow session does not hold back the others. With a rate, message n is not started before
+ * t0 + n/rate (an open-loop schedule): latency is then measured at that load instead of at
+ * saturation, where it mostly shows the backlog the sender piled up.
  */
 public final class LoadGenerator {
 
-    public record Settings(InetSocketAddress server, int concurrency, int messagesPerSession, String mailFrom,
-                           String heloName, RecipientPattern recipients, MessageMix mix) {
+    /** ratePerSecond 0: as fast as the sessions go. heloName: what the sessions say in EHLO. */
+    public record Settings(InetSocketAddress server, int concurrency, int messagesPerSession, double ratePerSecond,
+                           String heloName, AddressPattern senders, AddressPattern recipients, MessageMix mix) {
         public Settings {
-            if (concurrency < 1 || messagesPerSession < 1) {
-                throw new IllegalArgumentException("concurrency and messages per session must be at least 1");
+            if (concurrency < 1 || messagesPerSession < 1 || ratePerSecond < 0) {
+                throw new IllegalArgumentException("concurrency and messages per session must be at least 1, the rate not negative");
             }
         }
     }
@@ -55,6 +58,11 @@ public final class LoadGenerator {
 
     /** Sends messages 0..count-1 with Subject {@code tokenPrefix + n}; returns when every session is done. */
     public Result run(String tokenPrefix, int count) throws InterruptedException {
+        return run(tokenPrefix, count, settings.ratePerSecond());
+    }
+
+    /** The same at another rate (0: unpaced), e.g. for a warm-up. */
+    public Result run(String tokenPrefix, int count, double ratePerSecond) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         ExecutorService sessions = Executors.newFixedThreadPool(settings.concurrency(), runnable -> {
             Thread thread = new Thread(runnable, "smtp-session");
@@ -65,7 +73,7 @@ public final class LoadGenerator {
             long start = System.nanoTime();
             List<Future<Outcomes>> workers = new ArrayList<>();
             for (int i = 0; i < settings.concurrency(); i++) {
-                workers.add(sessions.submit(() -> sendUntilDone(next, tokenPrefix, count)));
+                workers.add(sessions.submit(() -> sendUntilDone(next, tokenPrefix, count, start, ratePerSecond)));
             }
             List<Accepted> accepted = new ArrayList<>(count);
             List<Failure> failures = new ArrayList<>();
@@ -89,19 +97,26 @@ public final class LoadGenerator {
         final List<Failure> failures = new ArrayList<>();
     }
 
-    private Outcomes sendUntilDone(AtomicInteger next, String tokenPrefix, int count) throws IOException {
+    private Outcomes sendUntilDone(AtomicInteger next, String tokenPrefix, int count, long start, double ratePerSecond)
+            throws IOException, InterruptedException {
         Outcomes outcomes = new Outcomes();
         SmtpSession session = null;
         int sentInSession = 0;
         int n;
         while ((n = next.getAndIncrement()) < count) {
+            if (ratePerSecond > 0) {
+                long wait = start + (long) (n * 1e9 / ratePerSecond) - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
             String token = tokenPrefix + n;
             try {
                 if (session == null) {
                     session = SmtpSession.open(settings.server(), settings.heloName());
                     sentInSession = 0;
                 }
-                session.send(settings.mailFrom(), settings.recipients().addressFor(n), settings.mix().sampleFor(n).dataWithSubject(token));
+                session.send(settings.senders().addressFor(n), settings.recipients().addressFor(n), settings.mix().sampleFor(n).dataWithSubject(token));
                 outcomes.accepted.add(new Accepted(token, n, System.nanoTime()));
                 if (++sentInSession >= settings.messagesPerSession()) {
                     session.close();

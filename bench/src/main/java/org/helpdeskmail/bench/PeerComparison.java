@@ -89,6 +89,9 @@ public final class PeerComparison {
         System.out.printf(Locale.ROOT, "%ncomparison with the peer (Postfix + PHP pipe), %s, ours %s N=%d x %d sessions, peer N=%d x 10 sessions%n",
             c.size(), ours.mode(), ours.setup().messages(), ours.setup().concurrency(), c.peerMessages());
         System.out.println("  " + heading);
+        if (ours.setup().ratePerSecond() > 0) {
+            System.out.println("  ours was paced at " + ours.setup().ratePerSecond() + " msg/s, the peer was not: its msg/s ratios mean nothing");
+        }
         System.out.printf(Locale.ROOT, "  %-42s %10s %10s %10s%n", "", "ours", "peer", "ratio");
         for (Row row : c.rows()) {
             System.out.printf(Locale.ROOT, "  %-42s %10s %10s %10s  (%s)%n", row.figure(), show(row.ours()), show(row.peer()),

@@ -10,8 +10,9 @@ final class ResultSummary {
     static String of(InboundResult r) {
         StringBuilder out = new StringBuilder();
         InboundResult.Setup s = r.setup();
-        out.append(String.format(Locale.ROOT, "inbound %s, %d messages, %d sessions x %d message(s), %s%s%n", s.mix(), s.messages(),
-            s.concurrency(), s.messagesPerSession(), r.mode(), r.complete() ? "" : " (INCOMPLETE)"));
+        out.append(String.format(Locale.ROOT, "inbound %s, %d messages, %d sessions x %d message(s)%s, %s%s%n", s.mix(), s.messages(),
+            s.concurrency(), s.messagesPerSession(), s.ratePerSecond() > 0 ? ", paced at " + s.ratePerSecond() + " msg/s" : "",
+            r.mode(), r.complete() ? "" : " (INCOMPLETE)"));
         out.append(String.format(Locale.ROOT, "  smtp:       %d accepted, %d refused/failed, %.3f s, %.1f msg/s%n",
             r.smtp().accepted(), r.smtp().failed(), r.smtp().seconds(), r.smtp().messagesPerSecond()));
         r.smtp().firstFailures().forEach(f -> out.append("    ").append(f).append('\n'));
@@ -30,6 +31,8 @@ final class ResultSummary {
         InboundResult.Server v = r.server();
         out.append(String.format(Locale.ROOT, "  server:     %.2f s CPU (user %.2f, sys %.2f) = %.2f ms/msg; peak RSS %.1f MiB (anon %.1f), VmHWM %.1f MiB%n",
             v.cpuSeconds(), v.cpuUserSeconds(), v.cpuSystemSeconds(), v.cpuMsPerMessage(), v.peakRssMiB(), v.peakRssAnonMiB(), v.vmHwmMiB()));
+        out.append(r.dns().mode().equals("dead") ? "  dns:        a dead loopback port\n"
+            : String.format(Locale.ROOT, "  dns:        %d queries to the benchmark's responder (%d for unknown names)%n", r.dns().queries(), r.dns().nxdomain()));
         InboundResult.Machine m = r.machine();
         out.append(String.format(Locale.ROOT, "  machine:    %d cpus; benchmark JVM %.2f s CPU; other processes %.2f s; load before %s",
             m.cpus(), m.benchmarkJvmCpuSeconds(), m.otherCpuSeconds(), m.loadAverageBefore()));

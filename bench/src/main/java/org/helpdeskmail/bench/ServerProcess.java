@@ -25,17 +25,25 @@ import java.util.stream.Stream;
 /**
  * The packaged distribution ({@code bin/helpdesk-mail}) run as a separate process, the way it is
  * deployed: a fresh temporary var/, every listener on an unused loopback port, and DNS pointed at a
- * loopback port where nothing answers, so no lookup leaves the machine. The start script execs the
+ * loopback port (the benchmark's own responder, or one where nothing answers), so no lookup leaves
+ * the machine. The start script execs the
  * JVM, so the process's pid is the JVM's, which is what CPU and memory are read from.
  */
 public final class ServerProcess implements AutoCloseable {
+    /** What bin/helpdesk-mail uses when JAVA_OPTS is unset. */
+    private static final String DEFAULT_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern SPOOL_SIZE = Pattern.compile("\"size\"\\s*:\\s*(\\d+)");
+    /** The per-minute limits of the MX's Throttling handler (smtpserver.xml). */
+    private static final Pattern RATE_LIMIT = Pattern.compile("<(connectionsPerMinute|messagesPerMinute|recipientsPerMinute|messagesPerSenderPerMinute)>\\s*\\d+\\s*</");
+    private static final int NO_LIMIT = 100_000_000;
+    /** James's concurrent connections per client address (0: no limit). */
+    private static final Pattern CONNECTIONS_PER_IP = Pattern.compile("<connectionLimitPerIP>\\s*\\d+\\s*</connectionLimitPerIP>");
 
-    /** Loopback ports of the server's listeners; dns is one where nothing listens. */
+    /** Loopback ports of the server's listeners, and of the DNS server it asks. */
     public record Ports(int mx, int submission, int webadmin, int jmx, int dns) {
-        static Ports unused() {
-            return new Ports(unusedPort(), unusedPort(), unusedPort(), unusedPort(), unusedPort());
+        static Ports unused(int dns) {
+            return new Ports(unusedPort(), unusedPort(), unusedPort(), unusedPort(), dns);
         }
     }
 
@@ -51,21 +59,32 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Launches the distribution and waits for the MX's 220. {@code javaOpts} null keeps the start
-     * script's own default (what a deployment runs).
+     * Launches the distribution on a copy of its conf/ and waits for the MX's 220. With
+     * {@code liftRateLimits} the copy's per-minute limits per client and per sender are raised out of
+     * reach, and the concurrent connections per client address are not limited: all the benchmark's
+     * load comes from one client, 127.0.0.1, which they would hold to 300 messages a minute and 20
+     * sessions, whereas they are meant for one sender among many. {@code javaOpts} null keeps
+     * the start script's own default (what a deployment runs).
      */
-    public static ServerProcess start(Path distribution, String webhookUrl, String domains, String javaOpts) throws IOException, InterruptedException {
+    public static ServerProcess start(Path distribution, String webhookUrl, String domains, int dnsPort, boolean liftRateLimits,
+                                      String javaOpts) throws IOException, InterruptedException {
         Path launcher = distribution.toAbsolutePath().resolve("bin/helpdesk-mail"); // absolute: the process runs in its own folder
         if (!Files.isExecutable(launcher)) {
             throw new IllegalStateException("no distribution at " + distribution + ": run mvn -B package -DskipTests first");
         }
         Path workDirectory = Files.createTempDirectory("helpdesk-bench-");
-        Ports ports = Ports.unused();
+        Path conf = workDirectory.resolve("conf");
+        copyDirectory(distribution.toAbsolutePath().resolve("conf"), conf);
+        if (liftRateLimits) {
+            liftRateLimits(conf.resolve("smtpserver.xml"));
+        }
+        Ports ports = Ports.unused(dnsPort);
         ProcessBuilder builder = new ProcessBuilder(launcher.toString())
             .directory(workDirectory.toFile())
             .redirectErrorStream(true)
             .redirectOutput(workDirectory.resolve("server.log").toFile());
         Map<String, String> environment = builder.environment();
+        environment.put("HELPDESK_CONF_DIR", conf.toString());
         environment.put("HELPDESK_VAR_DIR", workDirectory.resolve("var").toString());
         environment.put("HELPDESK_WEBHOOK_URL", webhookUrl);
         environment.put("HELPDESK_DOMAINS", domains);
@@ -75,10 +94,11 @@ public final class ServerProcess implements AutoCloseable {
         environment.put("HELPDESK_JMX_BIND", "127.0.0.1:" + ports.jmx());
         environment.put("HELPDESK_DNS_SERVERS", "127.0.0.1:" + ports.dns());
         environment.put("HELPDESK_HOSTNAME", "mx.helpdesk.localhost");
-        environment.remove("JAVA_OPTS");
-        if (javaOpts != null) {
-            environment.put("JAVA_OPTS", javaOpts);
-        }
+        // James looks up the host name of every client address through the JVM's resolver, which is the
+        // machine's (not on loopback): a hosts file of our own keeps those lookups on this machine.
+        Path hosts = workDirectory.resolve("hosts");
+        Files.writeString(hosts, "127.0.0.1 localhost " + machineName() + "\n");
+        environment.put("JAVA_OPTS", (javaOpts != null ? javaOpts : DEFAULT_JAVA_OPTS) + " -Djdk.net.hosts.file=" + hosts);
         Process process;
         try {
             process = builder.start();
@@ -93,6 +113,21 @@ public final class ServerProcess implements AutoCloseable {
         } catch (IOException | RuntimeException | InterruptedException e) {
             server.close();
             throw e;
+        }
+    }
+
+    static void liftRateLimits(Path smtpserverXml) throws IOException {
+        String xml = Files.readString(smtpserverXml, StandardCharsets.UTF_8);
+        xml = RATE_LIMIT.matcher(xml).replaceAll("<$1>" + NO_LIMIT + "</");
+        xml = CONNECTIONS_PER_IP.matcher(xml).replaceAll("<connectionLimitPerIP>0</connectionLimitPerIP>");
+        Files.writeString(smtpserverXml, xml, StandardCharsets.UTF_8);
+    }
+
+    private static void copyDirectory(Path source, Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.copy(file, target.resolve(source.relativize(file).toString()));
+            }
         }
     }
 
@@ -177,11 +212,18 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static int unusedPort() {
+    /** A loopback port nothing listens on right now. */
+    static int unusedPort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The machine's own name, which the server resolves at start (it must be in the hosts file). */
+    private static String machineName() throws IOException {
+        Path hostname = Path.of("/etc/hostname");
+        return Files.exists(hostname) ? Files.readString(hostname).trim() : "localhost";
     }
 }

@@ -7,6 +7,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +37,18 @@ final class SmtpSession implements Closeable {
         this.output = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
     }
 
-    /** Connects, reads the 220 greeting and says EHLO. */
+    /**
+     * Connects from 127.0.0.1, reads the 220 greeting and says EHLO. Always from 127.0.0.1: James
+     * 3.8.1 looks up the client's host name with the platform resolver when a connection opens
+     * (ProtocolMDCContextFactory), which for another loopback address such as 127.0.1.7 is not in
+     * /etc/hosts and becomes a PTR query to the system's DNS server, off the machine, blocking the
+     * server's I/O thread for over a second.
+     */
     static SmtpSession open(InetSocketAddress server, String heloName) throws IOException {
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true); // small commands, one at a time: Nagle would only add delay
+            socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
             socket.connect(server, TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
             SmtpSession session = new SmtpSession(socket);

@@ -16,7 +16,9 @@ class BenchmarkOptionsTest {
         assertThat(options.messages()).isEqualTo(2000);
         assertThat(options.concurrency()).isEqualTo(10);
         assertThat(options.messagesPerSession()).isEqualTo(1);
-        assertThat(options.recipients().pattern()).isEqualTo(RecipientPattern.DEFAULT);
+        assertThat(options.recipients().pattern()).isEqualTo(AddressPattern.DEFAULT_RECIPIENTS);
+        assertThat(options.senders().pattern()).isEqualTo(AddressPattern.DEFAULT_SENDERS);
+        assertThat(options.keepRateLimits()).isFalse();
         assertThat(options.output()).isEqualTo(Path.of("bench/target/inbound-2k.json"));
     }
 

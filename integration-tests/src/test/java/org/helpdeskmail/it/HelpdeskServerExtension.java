@@ -176,9 +176,23 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         environment.put("HELPDESK_JMX_BIND", "127.0.0.1:" + ports.jmx());
         environment.put("HELPDESK_DNS_SERVERS", dns.address());
         environment.put("HELPDESK_HOSTNAME", "mx.helpdesk.localhost");
-        environment.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        // James looks up the host name of every client address through the JVM's resolver, which is the
+        // machine's (not on loopback): a hosts file of the test keeps those lookups on this machine.
+        environment.put("JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djdk.net.hosts.file=" + hostsFile());
         environment.putAll(settings.environment);
         return environment;
+    }
+
+    private Path hostsFile() {
+        Path hosts = workDirectory.resolve("hosts");
+        try {
+            if (!Files.exists(hosts)) {
+                Files.writeString(hosts, "127.0.0.1 localhost " + machineName() + "\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return hosts;
     }
 
     private Process launch() throws IOException {
@@ -316,5 +330,11 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
                 }
             });
         }
+    }
+
+    /** The machine's own name, which the server resolves at start (it must be in the hosts file). */
+    private static String machineName() throws IOException {
+        Path hostname = Path.of("/etc/hostname");
+        return Files.exists(hostname) ? Files.readString(hostname).trim() : "localhost";
     }
 }
