@@ -17,6 +17,9 @@ class GreylistingTest {
     final HelpdeskServerExtension server = HelpdeskServerExtension.builder()
         .configure(conf -> {
             ConfigurationFiles.replace(conf, "smtpserver.xml", "<delay>5 minutes</delay>", "<delay>3 seconds</delay>");
+            // Listed in one zone: not enough to refuse (two needed), enough to greylist.
+            ConfigurationFiles.replace(conf, "smtpserver.xml", "<cacheSeconds>300</cacheSeconds>",
+                "<cacheSeconds>300</cacheSeconds>\n                <rejectWeight>2</rejectWeight>\n                <checkLoopback>true</checkLoopback>");
             ConfigurationFiles.replace(conf, "smtpserver.xml", "<dnsblWeight>1</dnsblWeight>",
                 "<dnsblWeight>1</dnsblWeight>\n                <allowList>127.0.0.21/32</allowList>");
         })
@@ -45,6 +48,10 @@ class GreylistingTest {
 
         assertThat(rcptFrom("127.0.0.2", "someone@example.org").code()).as("forward-confirmed reverse DNS").isEqualTo(250);
         assertThat(rcptFrom("127.0.0.21", "someone@example.org").code()).as("allow-listed network, no reverse DNS").isEqualTo(250);
+        server.dns().addZone("zen.spamhaus.org.", "7.0.0.127.zen.spamhaus.org. IN A 127.0.0.2");
+        SmtpClient.Reply listed = rcptFrom("127.0.0.7", "listed@example.org");
+        assertThat(listed.code()).as("reverse DNS but listed in one DNSBL: " + listed).isEqualTo(451);
+        assertThat(listed.text()).contains("Greylisted");
         assertThat(server.request("GET", "/metrics", null).body()).contains("helpdesk_greylisted");
 
         server.stop();

@@ -65,6 +65,7 @@ import com.google.common.net.InternetDomainName;
  *     <zones>zen.spamhaus.org, bl.example</zones>   <!-- default zen.spamhaus.org -->
  *     <allowList>10.0.0.0/8, 2001:db8::/32</allowList> <!-- optional: never looked up -->
  *     <cacheSeconds>300</cacheSeconds>               <!-- per (address, zone); 0 = no cache -->
+ *     <rejectWeight>1</rejectWeight>                 <!-- refuse when listed in this many zones; fewer: greylisting -->
  *     <checkLoopback>false</checkLoopback>           <!-- true only for tests -->
  * </handler>
  * }</pre>
@@ -117,6 +118,8 @@ public class DnsblCheck implements RcptHook {
     private List<String> zones = List.of(DEFAULT_ZONES);
     private NetworkAllowList allowList = new NetworkAllowList(List.of());
     private boolean checkLoopback = false;
+    /** How many zones must list a client before it is refused (fewer: recorded for greylisting). */
+    private int rejectWeight = 1;
     private Cache<CacheKey, ZoneAnswer> cache;
 
     @Inject
@@ -137,6 +140,14 @@ public class DnsblCheck implements RcptHook {
         zones = parseZones(name, joined(configuration, "zones").orElse(DEFAULT_ZONES));
         allowList = parseAllowList(name, joined(configuration, "allowList"));
         int cacheSeconds;
+        try {
+            rejectWeight = configuration.getInt("rejectWeight", 1);
+        } catch (ConversionException e) {
+            throw new ConfigurationException(name + ": <rejectWeight> must be a number of zones", e);
+        }
+        if (rejectWeight < 1) {
+            throw new ConfigurationException(name + ": <rejectWeight> must be at least 1");
+        }
         try {
             checkLoopback = configuration.getBoolean("checkLoopback", false);
         } catch (ConversionException e) {
@@ -178,9 +189,9 @@ public class DnsblCheck implements RcptHook {
             DnsblVerdict verdict = lookUp(remote.getAddress());
             session.setAttachment(VERDICT, verdict, ProtocolSession.State.Connection);
             if (verdict.listed()) {
-                LOGGER.info("{} is listed in {} (weight {}): refusing RCPT <{}> of session {}", verdict.clientAddress(),
+                LOGGER.info("{} is listed in {} (weight {}, refused from {}): RCPT <{}> of session {}", verdict.clientAddress(),
                     verdict.listings().stream().map(Listing::zone).collect(Collectors.joining(", ")), verdict.weight(),
-                    recipient.asString(), session.getSessionID());
+                    rejectWeight, recipient.asString(), session.getSessionID());
             }
             return answer(verdict);
         } catch (RuntimeException e) {
@@ -300,8 +311,9 @@ public class DnsblCheck implements RcptHook {
         }
     }
 
-    private static HookResult answer(DnsblVerdict verdict) {
-        if (!verdict.listed()) {
+    private HookResult answer(DnsblVerdict verdict) {
+        if (!verdict.listed() || verdict.weight() < rejectWeight) {
+            // Below the threshold the listing only counts for greylisting (Greylisting's dnsblWeight).
             return HookResult.DECLINED;
         }
         Listing first = verdict.listings().get(0);
