@@ -118,7 +118,8 @@ public class VirusScan implements JamesMessageHook {
             clamd.get().address(), timeout.toMillis(), maxConnections, lower(onError),
             maxScanSize.isPresent() ? maxScanSize.getAsLong() + " bytes" : "clamd's", lower(onSizeLimit));
         // A short-lived client with short timeouts: an unreachable host must not hold up startup for the whole <timeout>.
-        if (!new ClamdClient(clamd.get().address(), STARTUP_PING_TIMEOUT, STARTUP_PING_TIMEOUT, 1).ping()) {
+        Duration pingTimeout = timeout.compareTo(STARTUP_PING_TIMEOUT) < 0 ? timeout : STARTUP_PING_TIMEOUT;
+        if (!new ClamdClient(clamd.get().address(), pingTimeout, pingTimeout, 1).ping()) {
             // Not fatal: clamd often starts after us (its database takes a while to load), and every scan tries again.
             LOGGER.warn("VirusScan: clamd at {} does not answer PING yet", clamd.get().address());
         }
