@@ -12,6 +12,10 @@ public final class MailAttributes {
     public static final AttributeName SPF_DOMAIN = AttributeName.of("helpdesk.auth.spf.domain");
     /** String: the webhook's "auth" object as JSON. */
     public static final AttributeName AUTH = AttributeName.of("helpdesk.auth");
+    /** String: the webhook's "virus" object as JSON ({"status": clean|infected|error|skipped, "name"}). */
+    public static final AttributeName VIRUS = AttributeName.of("helpdesk.virus");
+    /** String: the webhook's "spam" object as JSON ({"score", "action", "symbols"}). */
+    public static final AttributeName SPAM = AttributeName.of("helpdesk.spam");
     /** Boolean: the sender's DMARC policy asks to quarantine the message. */
     public static final AttributeName QUARANTINE = AttributeName.of("helpdesk.spam.quarantine");
 

@@ -220,7 +220,9 @@ public class WebhookDelivery extends GenericMailet {
             Instant receivedAt = Instant.ofEpochMilli(longAttribute(mail, RECEIVED_AT).orElse(now.toEpochMilli()));
             WebhookPayload.Verdicts verdicts = new WebhookPayload.Verdicts(
                 mail.getAttribute(MailAttributes.AUTH).map(attribute -> attribute.getValue().value().toString()),
-                mail.getAttribute(MailAttributes.QUARANTINE).map(attribute -> Boolean.TRUE.equals(attribute.getValue().value())).orElse(false));
+                mail.getAttribute(MailAttributes.QUARANTINE).map(attribute -> Boolean.TRUE.equals(attribute.getValue().value())).orElse(false),
+                mail.getAttribute(MailAttributes.VIRUS).map(attribute -> attribute.getValue().value().toString()),
+                mail.getAttribute(MailAttributes.SPAM).map(attribute -> attribute.getValue().value().toString()));
             String messageKey = mail.getAttribute(MESSAGE_KEY).map(attribute -> attribute.getValue().value().toString()).orElse(mail.getName());
             for (TenantAddress recipient : deliverable) {
                 WebhookPayload payload = new WebhookPayload(deliveryId(messageKey, recipient.address()), receivedAt, recipient.mailbox(),

@@ -28,6 +28,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.helpdeskmail.clients.ClamdClient;
 import org.helpdeskmail.clients.HelpdeskSettings;
+import org.helpdeskmail.clients.MailAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
  */
 public class VirusScan implements JamesMessageHook {
     /** String: the webhook's "virus" object as JSON. */
-    public static final AttributeName ATTRIBUTE = AttributeName.of("helpdesk.virus");
+    public static final AttributeName ATTRIBUTE = MailAttributes.VIRUS;
     static final String FOUND_METRIC = "helpdesk_virus_found";
     static final String ERROR_METRIC = "helpdesk_virus_scan_errors";
     static final String SKIPPED_METRIC = "helpdesk_virus_scan_skipped";

@@ -22,8 +22,10 @@ public record WebhookPayload(String id, Instant receivedAt, TenantMailbox recipi
      *
      * @param authJson   the "auth" object as JSON, as the authentication hook wrote it
      * @param quarantine the sender's DMARC policy asks to quarantine this message
+     * @param virusJson  the "virus" object as JSON, as the virus scan wrote it
+     * @param spamJson   the "spam" object as JSON, as the spam scan wrote it
      */
-    public record Verdicts(Optional<String> authJson, boolean quarantine) {
+    public record Verdicts(Optional<String> authJson, boolean quarantine, Optional<String> virusJson, Optional<String> spamJson) {
     }
 
     /** The readable text of a message, computed once for all its recipients. */

@@ -54,13 +54,20 @@ public final class WebhookPayloadWriter {
                 generator.writeFieldName("auth");
                 generator.writeRawValue(payload.verdicts().authJson().get());
             }
-            if (payload.verdicts().quarantine()) {
+            if (payload.verdicts().spamJson().isPresent()) {
+                generator.writeFieldName("spam");
+                generator.writeRawValue(payload.verdicts().spamJson().get());
+            } else if (payload.verdicts().quarantine()) {
                 generator.writeObjectFieldStart("spam");
                 generator.writeStringField("action", "quarantine");
                 generator.writeArrayFieldStart("symbols");
                 generator.writeString("DMARC_POLICY_QUARANTINE");
                 generator.writeEndArray();
                 generator.writeEndObject();
+            }
+            if (payload.verdicts().virusJson().isPresent()) {
+                generator.writeFieldName("virus");
+                generator.writeRawValue(payload.verdicts().virusJson().get());
             }
             generator.writeBooleanField("autoReply", payload.autoReply());
             generator.writeEndObject();
