@@ -58,6 +58,9 @@ class ScanningTest {
         if (!CLAMD.isRunning()) {
             CLAMD.restart();
         }
+        if (!RSPAMD.isRunning()) {
+            RSPAMD.restart();
+        }
     }
 
     @AfterAll
@@ -173,5 +176,30 @@ class ScanningTest {
         CLAMD.restart();
         assertThat(send(message).code()).isEqualTo(250);
         assertThat(delivered("retry me").at("/virus/status").asText()).isEqualTo("clean");
+    }
+
+    @Test
+    void spamScannerDownMeansTryAgainLaterToo() throws Exception {
+        RSPAMD.stop();
+        String message = "From: someone@example.org\r\nTo: " + RECIPIENT + "\r\nSubject: rspamd retry\r\n\r\nhello\r\n";
+
+        SmtpClient.Reply deferred = send(message);
+        assertThat(deferred.code()).as(deferred.toString()).isEqualTo(451);
+        assertThat(deferred.enhancedStatus()).isEqualTo("4.7.1");
+
+        RSPAMD.restart();
+        assertThat(send(message).code()).isEqualTo(250);
+        assertThat(delivered("rspamd retry").has("spam")).isTrue();
+    }
+
+    @Test
+    void messageAboveClamdsStreamLimitIsAcceptedAndMarkedSkipped() throws Exception {
+        // The test clamd stops reading at 1 MB (StreamMaxLength); the configured outcome is accept, marked "skipped".
+        byte[] large = new byte[1_500_000];
+        java.util.Arrays.fill(large, (byte) 'a');
+
+        assertThat(send(withAttachment("large", "application/octet-stream", "large.bin", large)).code()).isEqualTo(250);
+
+        assertThat(delivered("large").at("/virus/status").asText()).isEqualTo("skipped");
     }
 }
