@@ -9,7 +9,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+
+import org.helpdeskmail.testing.clamav.ClamdDaemon;
+import org.helpdeskmail.testing.rspamd.RspamdDaemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -69,13 +73,18 @@ public final class InboundBenchmark {
         String senderDomain = options.senders().domain();
         String heloName = "mail-out." + senderDomain;
         try (WebhookReceiver receiver = WebhookReceiver.start(0, 32);
-             LoopbackDnsResponder dns = options.deadDns() ? null : senderZone(senderDomain, heloName).start()) {
+             LoopbackDnsResponder dns = options.deadDns() ? null : senderZone(senderDomain, heloName).start();
+             ClamdDaemon clamd = options.scanners() ? ClamdDaemon.start(ClamdDaemon.Options.defaults().withStreamMaxLength("64M")) : null;
+             RspamdDaemon rspamd = options.scanners() ? RspamdDaemon.start() : null) {
+            Map<String, String> scannerEnvironment = options.scanners()
+                ? Map.of("HELPDESK_CLAMD_ADDRESS", clamd.address(), "HELPDESK_RSPAMD_URL", rspamd.url().toString())
+                : Map.of();
             String webhookUrl = "http://127.0.0.1:" + receiver.port() + "/inbound";
             int dnsPort = dns == null ? ServerProcess.unusedPort() : dns.port();
             System.out.println("starting " + options.distribution() + " (webhook " + webhookUrl + ", DNS 127.0.0.1:" + dnsPort
                 + (dns == null ? ", where nothing answers)" : ")"));
             try (ServerProcess server = ServerProcess.start(options.distribution(), webhookUrl, options.domains(), dnsPort,
-                     !options.keepRateLimits(), options.serverJavaOpts())) {
+                     !options.keepRateLimits(), options.serverJavaOpts(), scannerEnvironment)) {
                 try {
                     return measure(server, receiver, dns, mix, heloName, run, ticksPerSecond);
                 } finally {

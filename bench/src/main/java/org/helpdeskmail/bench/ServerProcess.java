@@ -67,7 +67,7 @@ public final class ServerProcess implements AutoCloseable {
      * the start script's own default (what a deployment runs).
      */
     public static ServerProcess start(Path distribution, String webhookUrl, String domains, int dnsPort, boolean liftRateLimits,
-                                      String javaOpts) throws IOException, InterruptedException {
+                                      String javaOpts, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
         Path launcher = distribution.toAbsolutePath().resolve("bin/helpdesk-mail"); // absolute: the process runs in its own folder
         if (!Files.isExecutable(launcher)) {
             throw new IllegalStateException("no distribution at " + distribution + ": run mvn -B package -DskipTests first");
@@ -94,6 +94,7 @@ public final class ServerProcess implements AutoCloseable {
         environment.put("HELPDESK_JMX_BIND", "127.0.0.1:" + ports.jmx());
         environment.put("HELPDESK_DNS_SERVERS", "127.0.0.1:" + ports.dns());
         environment.put("HELPDESK_HOSTNAME", "mx.helpdesk.localhost");
+        environment.putAll(extraEnvironment);
         // James looks up the host name of every client address through the JVM's resolver, which is the
         // machine's (not on loopback): a hosts file of our own keeps those lookups on this machine.
         Path hosts = workDirectory.resolve("hosts");
