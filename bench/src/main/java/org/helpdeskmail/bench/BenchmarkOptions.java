@@ -10,7 +10,7 @@ import java.util.Deque;
 public record BenchmarkOptions(Path distribution, Path samples, String mix, int messages, int concurrency,
                                int messagesPerSession, double ratePerSecond, int warmupMessages, AddressPattern recipients,
                                AddressPattern senders, boolean keepRateLimits, String domains, boolean deadDns, Duration timeout, boolean smtpOnly,
-                               Path output, String serverJavaOpts, boolean scanners) {
+                               Path output, String serverJavaOpts, boolean clamd, boolean rspamd) {
 
     public static final String USAGE = """
         usage: InboundBenchmark [options]
@@ -19,6 +19,7 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
           --mix SPEC             2k | 50k | 2k:9,50k:1 ... (default 2k)
           --messages N           measured messages (default 2000)
           --scanners             also run a real clamd and rspamd (offline, loopback) and scan every message
+          --clamd | --rspamd     only one of them
           --concurrency C        concurrent SMTP sessions (default 10)
           --per-session M        messages per SMTP session before reconnecting (default 1, as smtp-source)
           --rate R               start at most R messages per second (default 0: as fast as the sessions go)
@@ -54,7 +55,8 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
         String sender = AddressPattern.DEFAULT_SENDERS;
         boolean keepRateLimits = false;
         boolean deadDns = false;
-        boolean scanners = false;
+        boolean clamd = false;
+        boolean rspamd = false;
         int timeoutSeconds = 600;
         boolean smtpOnly = false;
         Path output = null;
@@ -78,7 +80,12 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
                 case "--sender" -> sender = value(option, rest);
                 case "--keep-rate-limits" -> keepRateLimits = true;
                 case "--dead-dns" -> deadDns = true;
-                case "--scanners" -> scanners = true;
+                case "--scanners" -> {
+                    clamd = true;
+                    rspamd = true;
+                }
+                case "--clamd" -> clamd = true;
+                case "--rspamd" -> rspamd = true;
                 case "--timeout" -> timeoutSeconds = positive(option, rest);
                 case "--smtp-only" -> smtpOnly = true;
                 case "--output" -> output = Path.of(value(option, rest));
@@ -87,13 +94,13 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
             }
         }
         if (output == null) {
-            output = Path.of("bench/target", "inbound-" + mix.replaceAll("[^0-9A-Za-z]+", "_") + (smtpOnly ? "-smtp-only" : "") + (scanners ? "-scanners" : "") + ".json");
+            output = Path.of("bench/target", "inbound-" + mix.replaceAll("[^0-9A-Za-z]+", "_") + (smtpOnly ? "-smtp-only" : "") + (clamd ? "-clamd" : "") + (rspamd ? "-rspamd" : "") + ".json");
         }
         if (rate < 0) {
             throw new IllegalArgumentException("--rate must not be negative");
         }
         return new BenchmarkOptions(distribution, samples, mix, messages, concurrency, perSession, rate, warmup,
-            new AddressPattern(recipient, tenants), new AddressPattern(sender, 1), keepRateLimits, domains, deadDns, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts, scanners);
+            new AddressPattern(recipient, tenants), new AddressPattern(sender, 1), keepRateLimits, domains, deadDns, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts, clamd, rspamd);
     }
 
     private static String value(String option, Deque<String> rest) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,11 +75,15 @@ public final class InboundBenchmark {
         String heloName = "mail-out." + senderDomain;
         try (WebhookReceiver receiver = WebhookReceiver.start(0, 32);
              LoopbackDnsResponder dns = options.deadDns() ? null : senderZone(senderDomain, heloName).start();
-             ClamdDaemon clamd = options.scanners() ? ClamdDaemon.start(ClamdDaemon.Options.defaults().withStreamMaxLength("64M")) : null;
-             RspamdDaemon rspamd = options.scanners() ? RspamdDaemon.start() : null) {
-            Map<String, String> scannerEnvironment = options.scanners()
-                ? Map.of("HELPDESK_CLAMD_ADDRESS", clamd.address(), "HELPDESK_RSPAMD_URL", rspamd.url().toString())
-                : Map.of();
+             ClamdDaemon clamd = options.clamd() ? ClamdDaemon.start(ClamdDaemon.Options.defaults().withStreamMaxLength("64M")) : null;
+             RspamdDaemon rspamd = options.rspamd() ? RspamdDaemon.start() : null) {
+            Map<String, String> scannerEnvironment = new HashMap<>();
+            if (clamd != null) {
+                scannerEnvironment.put("HELPDESK_CLAMD_ADDRESS", clamd.address());
+            }
+            if (rspamd != null) {
+                scannerEnvironment.put("HELPDESK_RSPAMD_URL", rspamd.url().toString());
+            }
             String webhookUrl = "http://127.0.0.1:" + receiver.port() + "/inbound";
             int dnsPort = dns == null ? ServerProcess.unusedPort() : dns.port();
             System.out.println("starting " + options.distribution() + " (webhook " + webhookUrl + ", DNS 127.0.0.1:" + dnsPort
