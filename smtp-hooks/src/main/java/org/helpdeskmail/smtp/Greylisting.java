@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
@@ -27,7 +26,6 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
-import org.apache.james.util.DurationParser;
 import org.helpdeskmail.clients.GreylistStore;
 import org.helpdeskmail.clients.GreylistStore.Entry;
 import org.helpdeskmail.clients.GreylistStore.StoreException;
@@ -95,7 +93,7 @@ public class Greylisting implements RcptHook {
     // writing to one support address all day) would otherwise cost a write per mail, for a date
     // that only needs to be right to within a small part of the auto-allow lifetime.
     private static final Duration MAXIMUM_LAST_SEEN_REFRESH = Duration.ofHours(1);
-    private static final Pattern BARE_NUMBER = Pattern.compile("\\s*-?\\d+\\s*");
+
 
     enum Mode { SELECTIVE, ALL, OFF }
 
@@ -168,26 +166,7 @@ public class Greylisting implements RcptHook {
     }
 
     private Duration duration(Configuration configuration, String element, Duration defaultValue) throws ConfigurationException {
-        String value = configuration.getString(element, null);
-        if (value == null) {
-            return defaultValue;
-        }
-        if (BARE_NUMBER.matcher(value).matches()) {
-            throw new ConfigurationException(name() + ": <" + element + "> '" + value + "' needs a unit, for example '"
-                + value.trim() + " minutes' (a bare number would be milliseconds)");
-        }
-        Duration duration;
-        try {
-            duration = DurationParser.parse(value.trim());
-        } catch (IllegalArgumentException e) {
-            // NumberFormatException (no number, unknown unit) is an IllegalArgumentException, and so is a negative amount.
-            throw new ConfigurationException(name() + ": <" + element + "> '" + value
-                + "' is not a duration (expected for example '5 minutes', '4 hours', '36 days')", e);
-        }
-        if (duration.isZero() || duration.isNegative()) {
-            throw new ConfigurationException(name() + ": <" + element + "> must be longer than zero, was '" + value + "'");
-        }
-        return duration;
+        return DurationElement.read(configuration, name(), element, defaultValue, "5 minutes");
     }
 
     private int dnsblWeight(Configuration configuration) throws ConfigurationException {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -30,7 +29,6 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.server.core.MimeMessageInputStream;
 import org.apache.james.smtpserver.JamesMessageHook;
-import org.apache.james.util.DurationParser;
 import org.apache.james.util.Size;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
@@ -109,7 +107,7 @@ public class SpamScan implements JamesMessageHook {
     private static final Duration MAXIMUM_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final long DEFAULT_MAX_SCAN_SIZE = 20L * 1024 * 1024;
     private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
-    private static final Pattern BARE_NUMBER = Pattern.compile("\\s*-?\\d+\\s*");
+
     /** Where X-Spam-Status is folded: it lists every symbol, and a line may not exceed 998 characters. */
     private static final int FOLD_AT = 76;
 
@@ -183,24 +181,7 @@ public class SpamScan implements JamesMessageHook {
     }
 
     private Duration timeout(Configuration configuration) throws ConfigurationException {
-        String value = configuration.getString("timeout", null);
-        if (value == null) {
-            return DEFAULT_TIMEOUT;
-        }
-        if (BARE_NUMBER.matcher(value).matches()) {
-            throw new ConfigurationException(name() + ": <timeout> '" + value + "' needs a unit, for example '" + value.trim()
-                + " seconds' (a bare number would be milliseconds)");
-        }
-        Duration timeout;
-        try {
-            timeout = DurationParser.parse(value.trim());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(name() + ": <timeout> '" + value + "' is not a duration (expected for example '15 seconds')", e);
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new ConfigurationException(name() + ": <timeout> must be longer than zero, was '" + value + "'");
-        }
-        return timeout;
+        return DurationElement.read(configuration, name(), "timeout", DEFAULT_TIMEOUT, "15 seconds");
     }
 
     private OnError onError(Configuration configuration) throws ConfigurationException {

@@ -20,7 +20,6 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.server.core.MimeMessageInputStream;
 import org.apache.james.smtpserver.JamesMessageHook;
-import org.apache.james.util.DurationParser;
 import org.apache.james.util.Size;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
@@ -77,7 +76,7 @@ public class VirusScan implements JamesMessageHook {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int DEFAULT_MAX_CONNECTIONS = 8;
     private static final Duration STARTUP_PING_TIMEOUT = Duration.ofSeconds(2);
-    private static final Pattern BARE_NUMBER = Pattern.compile("\\s*-?\\d+\\s*");
+
     /** What of a signature's name may appear in the SMTP reply; clamd's names are made of these. */
     private static final Pattern UNSAFE_IN_REPLY = Pattern.compile("[^A-Za-z0-9._:/+\\-]");
     private static final int MAXIMUM_NAME_IN_REPLY = 100;
@@ -271,24 +270,7 @@ public class VirusScan implements JamesMessageHook {
     }
 
     private Duration timeout(Configuration configuration) throws ConfigurationException {
-        String value = configuration.getString("timeout", null);
-        if (value == null) {
-            return DEFAULT_TIMEOUT;
-        }
-        if (BARE_NUMBER.matcher(value).matches()) {
-            throw new ConfigurationException(name() + ": <timeout> '" + value + "' needs a unit, for example '" + value.trim()
-                + " seconds' (a bare number would be milliseconds)");
-        }
-        Duration timeout;
-        try {
-            timeout = DurationParser.parse(value.trim());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(name() + ": <timeout> '" + value + "' is not a duration (expected for example '30 seconds')", e);
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new ConfigurationException(name() + ": <timeout> must be longer than zero, was '" + value + "'");
-        }
-        return timeout;
+        return DurationElement.read(configuration, name(), "timeout", DEFAULT_TIMEOUT, "30 seconds");
     }
 
     private int maxConnections(Configuration configuration) throws ConfigurationException {
