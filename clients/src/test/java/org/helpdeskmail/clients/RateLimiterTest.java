@@ -3,11 +3,7 @@ package org.helpdeskmail.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -16,34 +12,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 class RateLimiterTest {
     private static final Duration MINUTE = Duration.ofMinutes(1);
-
-    /** A clock that only moves when told to. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2024-05-01T10:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     private final ManualClock clock = new ManualClock();
 

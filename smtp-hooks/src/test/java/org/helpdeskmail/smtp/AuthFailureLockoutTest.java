@@ -11,11 +11,7 @@ import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +30,7 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookResultHook;
 import org.apache.james.smtpserver.UsersRepositoryAuthHook;
 import org.apache.james.user.api.UsersRepository;
+import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,30 +42,6 @@ import org.junit.jupiter.api.Test;
 class AuthFailureLockoutTest {
     private static final String USER = "app@notify.example.com";
     private static final String PASSWORD = "a long password";
-
-    /** A clock that only moves when told to. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2024-05-01T10:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     private final ManualClock clock = new ManualClock();
     private final UsersRepository users = mock(UsersRepository.class);

@@ -16,11 +16,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +39,7 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.helpdeskmail.clients.GreylistStore;
 import org.helpdeskmail.clients.GreylistStore.Triplet;
+import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,30 +57,6 @@ class GreylistingTest {
     private static final String SENDER = "someone@example.org";
     private static final String RECIPIENT = "support@acme.helpdesk.example";
     private static final Triplet TRIPLET = new Triplet("198.51.100.0/24", SENDER, RECIPIENT);
-
-    /** A clock that only moves when told to. */
-    static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2024-05-01T10:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     /** The store's contract on a map; {@code failure} set makes every operation fail with it. */
     static final class InMemoryGreylistStore implements GreylistStore {
