@@ -1,14 +1,11 @@
 package org.helpdeskmail.clients;
 
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 
 import javax.inject.Inject;
@@ -79,48 +76,7 @@ public final class JdbcGreylistStore implements GreylistStore {
     @Inject
     public JdbcGreylistStore(DataSource dataSource) throws SQLException {
         this.dataSource = dataSource;
-        createTableIfMissing();
-    }
-
-    private void createTableIfMissing() throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            if (tableExists(connection)) {
-                return;
-            }
-            try (Statement statement = connection.createStatement()) {
-                statement.executeUpdate(CREATE_TABLE);
-                if (!connection.getAutoCommit()) {
-                    connection.commit();
-                }
-            } catch (SQLException e) {
-                if (!connection.getAutoCommit()) {
-                    connection.rollback();
-                }
-                // Another node starting at the same time may have created it since we looked.
-                if (!tableExists(connection)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /**
-     * Whether the table is in the connection's current schema. Unquoted names are stored in upper
-     * case by Derby (and the SQL standard) but in lower case by PostgreSQL, so the metadata is asked
-     * in the case the database says it stores; the result is compared exactly because the name's
-     * underscore is a wildcard in the pattern, and Derby offers no escape for it.
-     */
-    static boolean tableExists(Connection connection) throws SQLException {
-        DatabaseMetaData metaData = connection.getMetaData();
-        String name = metaData.storesLowerCaseIdentifiers() ? TABLE.toLowerCase(Locale.ROOT) : TABLE.toUpperCase(Locale.ROOT);
-        try (ResultSet tables = metaData.getTables(null, connection.getSchema(), name, new String[] {"TABLE"})) {
-            while (tables.next()) {
-                if (name.equals(tables.getString("TABLE_NAME"))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        JdbcTables.createIfMissing(dataSource, TABLE, CREATE_TABLE);
     }
 
     @Override

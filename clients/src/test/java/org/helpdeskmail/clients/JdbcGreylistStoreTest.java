@@ -101,11 +101,11 @@ class JdbcGreylistStoreTest {
     @Test
     void createsItsTableWhenMissingAndKeepsAnExistingOne() throws Exception {
         try (Connection connection = dataSource.getConnection()) {
-            assertThat(JdbcGreylistStore.tableExists(connection)).isFalse();
+            assertThat(JdbcTables.exists(connection, JdbcGreylistStore.TABLE)).isFalse();
         }
         JdbcGreylistStore first = new JdbcGreylistStore(dataSource);
         try (Connection connection = dataSource.getConnection()) {
-            assertThat(JdbcGreylistStore.tableExists(connection)).isTrue();
+            assertThat(JdbcTables.exists(connection, JdbcGreylistStore.TABLE)).isTrue();
         }
         first.recordFirstAttempt(TRIPLET, T0);
 
