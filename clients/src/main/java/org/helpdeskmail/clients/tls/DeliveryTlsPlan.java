@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * @param domain the recipient domain
  * @param decisions per MX host, in MX preference order as given
  * @param source what decided: {@code table}, {@code mta-sts} or {@code default}
- * @param mtaStsPolicy the MTA-STS policy consulted, if the table did not decide and the domain has one
+ * @param mtaStsPolicy the MTA-STS policy consulted: empty when the table decided or the domain has none
  */
 public record DeliveryTlsPlan(String domain, List<MxTlsDecision> decisions, String source, Optional<MtaStsPolicy> mtaStsPolicy) {
     public DeliveryTlsPlan {
@@ -24,7 +24,7 @@ public record DeliveryTlsPlan(String domain, List<MxTlsDecision> decisions, Stri
 
     /** Whether MTA-STS is in {@code testing} mode for this domain: deliver, but log what enforce would refuse. */
     public boolean mtaStsTesting() {
-        return mtaStsPolicy.map(policy -> policy.mode() == MtaStsPolicy.Mode.TESTING).orElse(false) && source.equals(DeliveryTlsPlanner.SOURCE_MTA_STS);
+        return mtaStsPolicy.map(policy -> policy.mode() == MtaStsPolicy.Mode.TESTING).orElse(false);
     }
 
     /** One line for logs and deferral messages: each MX host with its decision and reason. */

@@ -89,10 +89,7 @@ public final class TestCertificateAuthority {
     public static TestCertificateAuthority create(String name) {
         SecureRandom random = new SecureRandom();
         KeyPair keyPair = generateKeyPair(random);
-        X500Name subject = commonName(name);
-        Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(random),
-                Date.from(now.minus(BACKDATING)), Date.from(now.plus(VALIDITY)), subject, keyPair.getPublic());
+        X509v3CertificateBuilder builder = selfIssued(name, keyPair, random);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
@@ -129,10 +126,7 @@ public final class TestCertificateAuthority {
         requireNames(names);
         SecureRandom random = new SecureRandom();
         KeyPair keyPair = generateKeyPair(random);
-        X500Name subject = commonName(names[0]);
-        Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(random),
-                Date.from(now.minus(BACKDATING)), Date.from(now.plus(VALIDITY)), subject, keyPair.getPublic());
+        X509v3CertificateBuilder builder = selfIssued(names[0], keyPair, random);
         addServerExtensions(builder, keyPair.getPublic(), names);
         return new IssuedCertificate(keyPair, List.of(sign(builder, keyPair.getPrivate())));
     }
@@ -198,6 +192,14 @@ public final class TestCertificateAuthority {
         }
         addServerExtensions(builder, leafKeys.getPublic(), names);
         return new IssuedCertificate(leafKeys, List.of(sign(builder, keyPair.getPrivate()), certificate));
+    }
+
+    /** A certificate of {@code keyPair} issued by its own subject, valid from now. */
+    private static X509v3CertificateBuilder selfIssued(String commonName, KeyPair keyPair, SecureRandom random) {
+        X500Name subject = commonName(commonName);
+        Instant now = Instant.now();
+        return new JcaX509v3CertificateBuilder(subject, serial(random),
+                Date.from(now.minus(BACKDATING)), Date.from(now.plus(VALIDITY)), subject, keyPair.getPublic());
     }
 
     private static void addServerExtensions(X509v3CertificateBuilder builder, PublicKey publicKey, String... names) {
