@@ -60,7 +60,7 @@ public final class JdbcSuppressionList implements SuppressionList {
     @Inject
     public JdbcSuppressionList(DataSource dataSource) throws SQLException {
         this.database = new JdbcDatabase(dataSource, "Suppression list");
-        database.createTableIfMissing(TABLE, List.of(CREATE_TABLE));
+        JdbcTables.createIfMissing(dataSource, TABLE, CREATE_TABLE);
     }
 
     @Override

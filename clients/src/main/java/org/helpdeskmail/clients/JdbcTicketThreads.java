@@ -51,7 +51,7 @@ public final class JdbcTicketThreads implements TicketThreads {
     @Inject
     public JdbcTicketThreads(DataSource dataSource) throws SQLException {
         this.database = new JdbcDatabase(dataSource, "Ticket threads");
-        database.createTableIfMissing(TABLE, List.of(CREATE_TABLE, CREATE_AGE_INDEX));
+        JdbcTables.createIfMissing(dataSource, TABLE, CREATE_TABLE, CREATE_AGE_INDEX);
     }
 
     @Override

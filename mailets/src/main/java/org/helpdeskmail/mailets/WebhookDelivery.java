@@ -33,10 +33,12 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.helpdeskmail.clients.AutoReplyDetector;
+import org.helpdeskmail.clients.DataStoreException;
 import org.helpdeskmail.clients.HelpdeskDomains;
 import org.helpdeskmail.clients.HelpdeskDomains.TenantMailbox;
 import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.clients.MailAttributes;
+import org.helpdeskmail.clients.TicketThreads;
 import org.helpdeskmail.clients.WebhookClient;
 import org.helpdeskmail.clients.WebhookClient.Outcome;
 import org.helpdeskmail.clients.WebhookSigner;
@@ -62,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *       {@code maxMessageSize}: {@code rejectedProcessor}.</li>
  * </ul>
  * The {@code X-Helpdesk-Id} of a (message, recipient) stays the same across retries and
- * reprocessing, so the app can ignore a POST it has already taken.
+ * reprocessing, so the app can ignore a POST it has already taken. A reply to one of the app's
+ * messages (its In-Reply-To or References name a Message-ID that TicketReferenceRecorder
+ * remembered) gets that message's {@code ticket}.
  *
  * <pre>{@code
  * <mailet match="All" class="org.helpdeskmail.mailets.WebhookDelivery">
@@ -92,6 +96,7 @@ public class WebhookDelivery extends GenericMailet {
 
     private final HelpdeskSettings settings;
     private final HelpdeskDomains helpdeskDomains;
+    private final TicketThreads ticketThreads;
     private final MetricFactory metricFactory;
     private final Clock clock;
     private final InboundMessageParser parser = new InboundMessageParser();
@@ -103,9 +108,10 @@ public class WebhookDelivery extends GenericMailet {
     private WebhookClient client;
 
     @Inject
-    public WebhookDelivery(HelpdeskSettings settings, MetricFactory metricFactory, Clock clock) {
+    public WebhookDelivery(HelpdeskSettings settings, TicketThreads ticketThreads, MetricFactory metricFactory, Clock clock) {
         this.settings = settings;
         this.helpdeskDomains = settings.helpdeskDomains();
+        this.ticketThreads = ticketThreads;
         this.metricFactory = metricFactory;
         this.clock = clock;
     }
@@ -224,9 +230,10 @@ public class WebhookDelivery extends GenericMailet {
                 mail.getAttribute(MailAttributes.VIRUS).map(attribute -> attribute.getValue().value().toString()),
                 mail.getAttribute(MailAttributes.SPAM).map(attribute -> attribute.getValue().value().toString()));
             String messageKey = mail.getAttribute(MESSAGE_KEY).map(attribute -> attribute.getValue().value().toString()).orElse(mail.getName());
+            Optional<String> ticket = ticket(message);
             for (TenantAddress recipient : deliverable) {
                 WebhookPayload payload = new WebhookPayload(deliveryId(messageKey, recipient.address()), receivedAt, recipient.mailbox(),
-                    envelope(mail, recipient.address()), readable, autoReply, verdicts);
+                    envelope(mail, recipient.address()), readable, autoReply, verdicts, ticket);
                 Outcome outcome = postOne(message, payload, now);
                 LOGGER.info("webhook {} for {} (message {}, id {}): {}", outcome.verdict(), recipient.address().asString(),
                     message.messageId().orElse("-"), payload.id(), outcome.detail());
@@ -245,6 +252,20 @@ public class WebhookDelivery extends GenericMailet {
             }
         } catch (IOException e) {
             throw new MessagingException("cannot read the message of " + mail.getName(), e);
+        }
+    }
+
+    /**
+     * The ticket the message replies to. Without the store's answer the app is told nothing
+     * (DESIGN 4.1: absent when unknown) rather than having the mail wait.
+     */
+    private Optional<String> ticket(ParsedMessage message) {
+        List<String> chain = TicketThreads.replyChain(message.inReplyTo(), message.references());
+        try {
+            return ticketThreads.ticketFor(chain);
+        } catch (DataStoreException e) {
+            LOGGER.warn("webhook: no ticket for message {}: {}", message.messageId().orElse("-"), e.getMessage(), e);
+            return Optional.empty();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +20,11 @@ import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.helpdeskmail.clients.HelpdeskSettings;
+import org.helpdeskmail.clients.JdbcTicketThreads;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The decisions that need no HTTP: the integration tests cover the POSTs against a real receiver. */
 class WebhookDeliveryTest {
@@ -30,8 +35,24 @@ class WebhookDeliveryTest {
 
     private final FakeMailContext context = FakeMailContext.defaultContext();
 
+    @TempDir
+    Path directory;
+    private EmbeddedDerby derby;
+    private JdbcTicketThreads ticketThreads;
+
+    @BeforeEach
+    void openDatabase() throws Exception {
+        derby = new EmbeddedDerby(directory);
+        ticketThreads = new JdbcTicketThreads(derby.dataSource());
+    }
+
+    @AfterEach
+    void closeDatabase() throws Exception {
+        derby.close();
+    }
+
     private WebhookDelivery mailet(String... parameters) throws Exception {
-        WebhookDelivery mailet = new WebhookDelivery(SETTINGS, new RecordingMetricFactory(), Clock.systemUTC());
+        WebhookDelivery mailet = new WebhookDelivery(SETTINGS, ticketThreads, new RecordingMetricFactory(), Clock.systemUTC());
         FakeMailetConfig.Builder config = FakeMailetConfig.builder().mailetName("webhook").mailetContext(context);
         for (int i = 0; i < parameters.length; i += 2) {
             config.setProperty(parameters[i], parameters[i + 1]);

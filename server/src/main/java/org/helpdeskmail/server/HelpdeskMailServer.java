@@ -25,10 +25,12 @@ import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.server.modules.DurableMailQueueModule;
 import org.helpdeskmail.server.modules.FileMailRepositoryModule;
 import org.helpdeskmail.server.modules.GreylistStoreModule;
+import org.helpdeskmail.server.modules.HelpdeskDatabaseModule;
 import org.helpdeskmail.server.modules.HelpdeskSettingsModule;
 import org.helpdeskmail.server.modules.JmxCredentials;
 import org.helpdeskmail.server.modules.JpaStorageModule;
 import org.helpdeskmail.server.modules.LoopbackJmxModule;
+import org.helpdeskmail.server.modules.OutboundStoresModule;
 import org.helpdeskmail.server.modules.PortAwareDnsModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +70,9 @@ public final class HelpdeskMailServer {
         new JpaStorageModule(),
         new FileMailRepositoryModule(),
         new DurableMailQueueModule(),
+        new HelpdeskDatabaseModule(),
         new GreylistStoreModule(),
+        new OutboundStoresModule(),
         new LoopbackJmxModule());
 
     private HelpdeskMailServer() {

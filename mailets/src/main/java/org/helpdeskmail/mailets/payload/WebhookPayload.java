@@ -8,9 +8,12 @@ import org.helpdeskmail.clients.HelpdeskDomains.TenantMailbox;
 /**
  * What one webhook POST says besides the message itself: which (tenant, mailbox) it is for, under
  * which stable id, and what the SMTP envelope was.
+ *
+ * @param ticket the helpdesk ticket of the message this one replies to (by its In-Reply-To or
+ *               References), when that message was one of the app's and is remembered
  */
 public record WebhookPayload(String id, Instant receivedAt, TenantMailbox recipient, Envelope envelope, Readable readable,
-                             boolean autoReply, Verdicts verdicts) {
+                             boolean autoReply, Verdicts verdicts, Optional<String> ticket) {
 
     /** Absent fields are unknown, never invented. */
     public record Envelope(Optional<String> mailFrom, String rcptTo, Optional<String> remoteIp, Optional<String> helo,

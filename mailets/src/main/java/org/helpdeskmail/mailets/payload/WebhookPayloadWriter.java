@@ -29,6 +29,7 @@ public final class WebhookPayloadWriter {
             optional(generator, "messageId", message.messageId());
             optional(generator, "inReplyTo", message.inReplyTo());
             strings(generator, "references", message.references());
+            optional(generator, "ticket", payload.ticket());
             optional(generator, "date", message.date().map(Object::toString));
             optional(generator, "subject", message.subject());
             if (message.from().isPresent()) {
