@@ -1,5 +1,6 @@
 package org.helpdeskmail.clients.tls;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -24,11 +25,11 @@ public final class TlsPolicyTable {
             "\\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final TlsPolicyTable EMPTY = new TlsPolicyTable(Map.of());
 
-    /** Keys as written, normalized: {@code example.com} or {@code .example.com}. */
+    /** Keys as written, normalized: {@code example.com} or {@code .example.com}; in configuration order. */
     private final Map<String, TlsPolicy> entries;
 
     private TlsPolicyTable(Map<String, TlsPolicy> entries) {
-        this.entries = Map.copyOf(entries);
+        this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
     }
 
     public static TlsPolicyTable empty() {
