@@ -2,7 +2,6 @@ package org.helpdeskmail.clients.dkim;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -22,7 +21,6 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
@@ -112,19 +110,6 @@ public record DkimKeyMaterial(DkimAlgorithm algorithm, PrivateKey privateKey, St
         return "-----BEGIN PRIVATE KEY-----\n"
             + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(privateKey.getEncoded())
             + "\n-----END PRIVATE KEY-----\n";
-    }
-
-    /** The public key as a SubjectPublicKeyInfo (RSA's {@code p=} already is one; Ed25519's is raw). */
-    public byte[] subjectPublicKeyInfo() {
-        byte[] published = Base64.getDecoder().decode(publicKey);
-        if (algorithm == DkimAlgorithm.RSA) {
-            return published;
-        }
-        try {
-            return new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), published).getEncoded();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     DkimKey toKey(String domain, String selector, boolean active) {
