@@ -50,8 +50,12 @@ public class TicketReferenceRecorder extends GenericMailet {
     private static final char FIRST_FIELD_NAME_CHARACTER = 33;
     private static final char LAST_FIELD_NAME_CHARACTER = 126;
 
-    /** The mailet's parameters, read and checked once. */
-    record Parameters(String header, Duration forgetAfter, Domain messageIdDomain) {
+    /**
+     * The mailet's parameters, read and checked once.
+     *
+     * @param messageIdDomain empty: the postmaster's domain, which James sets only after the mailets' init()
+     */
+    record Parameters(String header, Duration forgetAfter, Optional<Domain> messageIdDomain) {
     }
 
     private final TicketThreads threads;
@@ -94,13 +98,13 @@ public class TicketReferenceRecorder extends GenericMailet {
         }
     }
 
-    private Domain messageIdDomain() throws MessagingException {
+    private Optional<Domain> messageIdDomain() throws MessagingException {
         Optional<String> configured = Optional.ofNullable(getInitParameter("messageIdDomain")).map(String::trim).filter(value -> !value.isEmpty());
         if (configured.isEmpty()) {
-            return getMailetContext().getPostmaster().getDomain();
+            return Optional.empty();
         }
         try {
-            return Domain.of(configured.get());
+            return Optional.of(Domain.of(configured.get()));
         } catch (IllegalArgumentException e) {
             throw new MessagingException(getMailetName() + ": <messageIdDomain> '" + configured.get() + "' is not a domain: " + e.getMessage());
         }
@@ -149,7 +153,8 @@ public class TicketReferenceRecorder extends GenericMailet {
         if (existing.isPresent()) {
             return existing.get();
         }
-        message.setHeader("Message-ID", "<" + UUID.randomUUID() + "@" + parameters.messageIdDomain().asString() + ">");
+        Domain domain = parameters.messageIdDomain().orElseGet(() -> getMailetContext().getPostmaster().getDomain());
+        message.setHeader("Message-ID", "<" + UUID.randomUUID() + "@" + domain.asString() + ">");
         message.saveChanges();
         // Read back: what the message carries is what replies will name.
         return TicketThreads.normalise(message.getMessageID());
