@@ -95,12 +95,15 @@ public final class BounceClassifier {
         if (!status.startsWith("5") || subject == 0 || subject > 7 || GENERIC_STATUSES.contains(status)) {
             return byText(diagnostic, Classification.HARD);
         }
-        if (HARD_STATUSES.contains(status) || subject == 1 && !SENDER_STATUSES.contains(status)) {
+        if (SENDER_STATUSES.contains(status)) {
+            return Classification.SOFT;
+        }
+        if (HARD_STATUSES.contains(status) || subject == 1) {
             return Classification.HARD;
         }
         // Statuses about the message, the sender or the receiving system: see the class comment.
         return ADDRESS_UNKNOWN.matcher(diagnostic).find() && !MAILBOX_FULL.matcher(diagnostic).find()
-            ? Classification.HARD : Classification.SOFT;
+            && !SENDER_REFUSED.matcher(diagnostic).find() ? Classification.HARD : Classification.SOFT;
     }
 
     private static Classification byText(String diagnostic, Classification otherwise) {

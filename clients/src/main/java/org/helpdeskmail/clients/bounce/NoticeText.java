@@ -15,7 +15,7 @@ final class NoticeText {
         + "|original message headers:|-{3,} ?original message ?-{3,}|original message follows|returned message follows"
         + "|this is a copy of the headers|headers of the original message).*$");
     private static final List<Pattern> REMOTE_HOST = List.of(
-        Pattern.compile("(?i)\\bhost ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\\s*\\[[0-9a-fA-F.:]+\\]"),
+        Pattern.compile("(?i)\\bhost\\s+([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\\s*\\[[0-9a-fA-F.:]+\\]"),
         Pattern.compile("(?m)^\\s*(\\d{1,3}(?:\\.\\d{1,3}){3}) does not like recipient"),
         Pattern.compile("(?i)giving up on (\\d{1,3}(?:\\.\\d{1,3}){3})"),
         Pattern.compile("(?i)\\bby ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\\.? \\[[0-9a-fA-F.:]+\\]"),
