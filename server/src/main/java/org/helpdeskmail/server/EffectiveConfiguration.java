@@ -32,7 +32,10 @@ final class EffectiveConfiguration {
     private static final List<String> REQUIRED_FILES = List.of(SMTP_SERVERS, MAILET_CONTAINER, HELPDESK, WEBADMIN, JMX, DNS,
         DOMAINS, "usersrepository.xml", "recipientrewritetable.xml", "mailrepositorystore.xml", "james-database.properties");
     /** Mailets after which a mail is no longer in the processor, whatever happened to it. */
-    private static final List<String> TERMINAL_MAILETS = List.of("ToRepository", "ToProcessor", "RemoteDelivery", "Null", "WebhookDelivery");
+    private static final List<String> TERMINAL_MAILETS = List.of("ToRepository", "ToProcessor", "RemoteDelivery", "Null", "WebhookDelivery", "MxDelivery",
+        "DeliveryEventWebhook", "BounceEvents");
+    /** The listeners of the helpdesk app, whose allow-list HELPDESK_SUBMISSION_NETWORKS sets. */
+    private static final List<String> SUBMISSION_LISTENERS = List.of("submission", "submissions");
     private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout connectionBacklog";
 
     private final Path source;
@@ -141,17 +144,22 @@ final class EffectiveConfiguration {
         for (Element server : servers) {
             String name = XmlConfigurationFile.childText(server, "jmxName");
             if (name == null) {
-                throw new BadConfigurationException(file.name(), "smtpserver/jmxName", "every listener needs a name (mx or submission)");
+                throw new BadConfigurationException(file.name(), "smtpserver/jmxName", "every listener needs a name (mx, submission or submissions)");
             }
             switch (name) {
                 case "mx" -> overrides.mxBind().ifPresent(bind -> XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString()));
-                case "submission" -> {
-                    overrides.submissionBind().ifPresent(bind -> XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString()));
-                    overrides.submissionNetworks().ifPresent(networks -> file.elements(
-                            "/smtpservers/smtpserver[jmxName='submission']/handlerchain/handler[@class='org.helpdeskmail.smtp.ClientNetworkAllowList']/networks")
-                        .forEach(element -> element.setTextContent(networks.toString())));
-                }
+                case "submission" -> overrides.submissionBind().ifPresent(bind -> XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString()));
+                // Implicit TLS submission: off in the file; its bind variable turns it on.
+                case "submissions" -> overrides.submissionsBind().ifPresent(bind -> {
+                    XmlConfigurationFile.child(server, "bind").setTextContent(bind.asString());
+                    server.setAttribute("enabled", "true");
+                });
                 default -> { }
+            }
+            if (SUBMISSION_LISTENERS.contains(name)) {
+                overrides.submissionNetworks().ifPresent(networks -> file.elements("/smtpservers/smtpserver[jmxName='" + name
+                        + "']/handlerchain/handler[@class='org.helpdeskmail.smtp.ClientNetworkAllowList']/networks")
+                    .forEach(element -> element.setTextContent(networks.toString())));
             }
             overrides.hostname().ifPresent(hostname -> {
                 Element helloName = XmlConfigurationFile.child(server, "helloName");
