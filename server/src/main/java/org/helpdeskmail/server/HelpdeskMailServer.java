@@ -22,6 +22,7 @@ import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
 import org.apache.james.modules.server.TaskManagerModule;
 import org.apache.james.modules.server.WebAdminServerModule;
 import org.helpdeskmail.clients.HelpdeskSettings;
+import org.helpdeskmail.server.modules.DkimModule;
 import org.helpdeskmail.server.modules.DurableMailQueueModule;
 import org.helpdeskmail.server.modules.FileMailRepositoryModule;
 import org.helpdeskmail.server.modules.GreylistStoreModule;
@@ -72,6 +73,7 @@ public final class HelpdeskMailServer {
         new DurableMailQueueModule(),
         new HelpdeskDatabaseModule(),
         new GreylistStoreModule(),
+        new DkimModule(),
         new OutboundStoresModule(),
         new LoopbackJmxModule());
 
