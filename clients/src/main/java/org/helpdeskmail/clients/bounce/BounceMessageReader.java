@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -163,7 +164,7 @@ final class BounceMessageReader {
                 .onUnmappableCharacter(CodingErrorAction.REPLACE)
                 .decode(ByteBuffer.wrap(bytes)).toString()
                 .replace("\r\n", "\n").replace('\r', '\n');
-        } catch (java.nio.charset.CharacterCodingException cannotHappenWithReplace) {
+        } catch (CharacterCodingException cannotHappenWithReplace) {
             return new String(bytes, StandardCharsets.ISO_8859_1);
         }
     }

@@ -3,7 +3,6 @@ package org.helpdeskmail.clients.bounce;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -21,7 +20,7 @@ import org.apache.james.mime4j.MimeIOException;
  *       system mailbox or "Mail Delivery ...", a null {@code Return-Path}, or {@code X-Failed-Recipients}) whose
  *       text has a known producer's wording: Exchange, Gmail, Yahoo, qmail, Postfix, Exim. Both are required, so
  *       a person's reply quoting a bounce, or an out-of-office reply (which often goes to the return path,
- *       RFC 3834), is not taken for a bounce.</li>
+ *       RFC 3834), is not taken for a bounce; nor is a notice in which no recipient can be found.</li>
  * </ol>
  * Reads at most the first MiB of the message and 256 KiB of each part; broken MIME, charsets and truncated
  * messages are read as far as they go. Stateless and thread-safe.
@@ -59,8 +58,14 @@ public final class BounceParser {
         if (format.isEmpty() || !(bounce.isReport("delivery-status") || fromMailSystem(bounce))) {
             return Optional.empty();
         }
-        return Optional.of(new BounceReport(BounceReport.Kind.NON_STANDARD, format.get().name(), format.get().recipients(notice),
-            original(bounce).flatMap(OriginalMessage::messageId), original(bounce).flatMap(OriginalMessage::returnPath)));
+        List<BouncedRecipient> recipients = format.get().recipients(notice);
+        if (recipients.isEmpty()) {
+            // Without a machine-readable part, a notice that names nobody is too weak a sign of a bounce.
+            return Optional.empty();
+        }
+        Optional<OriginalMessage> original = original(bounce);
+        return Optional.of(new BounceReport(BounceReport.Kind.NON_STANDARD, format.get().name(), recipients,
+            original.flatMap(OriginalMessage::messageId), original.flatMap(OriginalMessage::returnPath)));
     }
 
     private static Optional<BounceReport> complaint(BounceMessage bounce, String feedbackReport) {
@@ -104,7 +109,6 @@ public final class BounceParser {
         }
         String from = bounce.header("From").orElse("");
         String address = from.contains("<") ? from.substring(from.lastIndexOf('<') + 1).replace(">", "").strip() : from.strip();
-        return MAIL_SYSTEM_MAILBOX.matcher(address).find()
-            || MAIL_SYSTEM_NAME.matcher(from.toLowerCase(Locale.ROOT)).find();
+        return MAIL_SYSTEM_MAILBOX.matcher(address).find() || MAIL_SYSTEM_NAME.matcher(from).find();
     }
 }

@@ -13,8 +13,8 @@ import java.util.Optional;
  * @param format                 who produced it: {@code exchange}, {@code gmail}, {@code yahoo}, {@code postfix},
  *                               {@code exim}, {@code qmail} when recognised (also for DSNs, whose text still shows the
  *                               producer), else {@code rfc3464} for a DSN and {@code arf} for a complaint
- * @param recipients             in report order; may be empty when the report names nobody (redacted complaints,
- *                               a broken DSN): the VERP address the report came to then says who it is about
+ * @param recipients             in report order; empty only for a DSN or complaint that names nobody (redacted
+ *                               complaints, a broken DSN): the VERP address the report came to then says who it is about
  * @param originalMessageId      {@code Message-ID} of the returned message, with its angle brackets
  * @param originalEnvelopeSender the original message's envelope sender without angle brackets: a complaint's
  *                               {@code Original-Mail-From}, Postfix's {@code X-Postfix-Sender}, or the returned

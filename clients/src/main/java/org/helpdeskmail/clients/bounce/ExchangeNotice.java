@@ -3,6 +3,7 @@ package org.helpdeskmail.clients.bounce;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,10 +72,10 @@ final class ExchangeNotice implements NoticeFormat {
     }
 
     private static void put(Map<String, BouncedRecipient> recipients, BouncedRecipient recipient) {
-        recipients.put(recipient.address().toLowerCase(java.util.Locale.ROOT), recipient);
+        recipients.put(recipient.address().toLowerCase(Locale.ROOT), recipient);
     }
 
     private static void putIfAbsent(Map<String, BouncedRecipient> recipients, BouncedRecipient recipient) {
-        recipients.putIfAbsent(recipient.address().toLowerCase(java.util.Locale.ROOT), recipient);
+        recipients.putIfAbsent(recipient.address().toLowerCase(Locale.ROOT), recipient);
     }
 }

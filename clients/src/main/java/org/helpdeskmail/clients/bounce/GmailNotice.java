@@ -34,7 +34,7 @@ final class GmailNotice implements NoticeFormat {
 
     @Override
     public boolean recognizes(BounceMessage message) {
-        return message.header("From").map(from -> from.toLowerCase(Locale.ROOT).contains("@googlemail.com")).orElse(false)
+        return message.header("From").map(from -> from.toLowerCase(Locale.ROOT).contains("mailer-daemon@googlemail.com")).orElse(false)
             || SIGNATURE.matcher(message.text()).find();
     }
 
