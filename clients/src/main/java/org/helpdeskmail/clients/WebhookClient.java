@@ -44,13 +44,22 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     public Outcome post(Delivery delivery, Path body) {
+        return post(delivery, RequestBody.create(body.toFile(), JSON));
+    }
+
+    /** For small bodies such as delivery events. */
+    public Outcome post(Delivery delivery, byte[] body) {
+        return post(delivery, RequestBody.create(body, JSON));
+    }
+
+    private Outcome post(Delivery delivery, RequestBody body) {
         Request request = new Request.Builder()
             .url(delivery.url().toString())
             .header("X-Helpdesk-Id", delivery.id())
             .header("X-Helpdesk-Timestamp", Long.toString(delivery.timestampSeconds()))
             .header("X-Helpdesk-Signature", delivery.signature())
             .header("User-Agent", "helpdesk-mail")
-            .post(RequestBody.create(body.toFile(), JSON))
+            .post(body)
             .build();
         try (Response response = http.newCall(request).execute()) {
             return judge(response.code(), response.body() == null ? "" : response.body().string());

@@ -24,10 +24,21 @@ final class ConfigurationFiles {
         }
     }
 
-    /** RemoteDelivery relays everything to 127.0.0.1:port instead of looking up MX records. */
+    /** MxDelivery relays everything to the gateway 127.0.0.1:port instead of looking up MX records. */
     static void relayOutboundTo(Path conf, int port) {
-        replace(conf, "mailetcontainer.xml", "<outgoing>outgoing</outgoing>",
-            "<outgoing>outgoing</outgoing>\n                <gateway>127.0.0.1</gateway>\n                <gatewayPort>" + port + "</gatewayPort>");
+        replace(conf, "mailetcontainer.xml", "<port>25</port>", "<port>25</port>\n                <gateway>127.0.0.1:" + port + "</gateway>");
+    }
+
+    /** MxDelivery looks up MX records as in production but connects to their hosts on {@code port}. */
+    static void remoteSmtpPort(Path conf, int port) {
+        replace(conf, "mailetcontainer.xml", "<port>25</port>", "<port>" + port + "</port>");
+    }
+
+    /** MxDelivery retries within a second and gives up after maxAge. */
+    static void fastDeliveryRetries(Path conf, String maxAge) {
+        replace(conf, "mailetcontainer.xml", "<initialDelay>5 minutes</initialDelay>", "<initialDelay>1 second</initialDelay>");
+        replace(conf, "mailetcontainer.xml", "<maxDelay>2 hours</maxDelay>", "<maxDelay>2 seconds</maxDelay>");
+        replace(conf, "mailetcontainer.xml", "<maxAge>5 days</maxAge>\n                <!-- domain", "<maxAge>" + maxAge + "</maxAge>\n                <!-- domain");
     }
 
     /** WebhookDelivery retries within seconds instead of minutes, and gives up after maxAge. */

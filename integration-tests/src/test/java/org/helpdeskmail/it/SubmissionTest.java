@@ -45,7 +45,8 @@ class SubmissionTest {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> !sink.messages().isEmpty());
             SmtpSink.Received received = sink.messages().get(0);
-            assertThat(received.mailFrom()).isEqualTo("app@notify.example");
+            // VERP: the return path names this recipient, so that a later bounce can be traced to it.
+            assertThat(received.mailFrom()).matches("bounces\\+[a-z2-7]{21}@helpdesk\\.localhost");
             assertThat(received.recipients()).containsExactly("customer@customer.test");
             assertThat(received.data()).contains("Subject: " + subject).contains("Your ticket was updated.")
                 .doesNotContainIgnoringCase("Bcc:");

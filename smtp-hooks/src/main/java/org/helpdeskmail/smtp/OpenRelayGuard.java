@@ -11,6 +11,7 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.helpdeskmail.clients.HelpdeskDomains;
+import org.helpdeskmail.clients.outbound.BounceAddresses;
 
 /**
  * Refuses, at RCPT time, every recipient that would make an unauthenticated session relay mail:
@@ -35,11 +36,13 @@ public class OpenRelayGuard implements RcptHook {
 
     private final DomainList domainList;
     private final HelpdeskDomains helpdeskDomains;
+    private final BounceAddresses bounceAddresses;
 
     @Inject
-    public OpenRelayGuard(DomainList domainList, HelpdeskDomains helpdeskDomains) {
+    public OpenRelayGuard(DomainList domainList, HelpdeskDomains helpdeskDomains, BounceAddresses bounceAddresses) {
         this.domainList = domainList;
         this.helpdeskDomains = helpdeskDomains;
+        this.bounceAddresses = bounceAddresses;
     }
 
     @Override
@@ -50,7 +53,8 @@ public class OpenRelayGuard implements RcptHook {
         if (containsRelayTrick(recipient.getLocalPart())) {
             return relayingDenied("the local part of <" + recipient.asString() + "> routes to another host");
         }
-        if (helpdeskDomains.tenantMailbox(recipient.getLocalPart(), recipient.getDomain().asString()).isPresent()) {
+        if (helpdeskDomains.tenantMailbox(recipient.getLocalPart(), recipient.getDomain().asString()).isPresent()
+            || bounceAddresses.isReturnPath(recipient)) {
             return HookResult.DECLINED;
         }
         try {

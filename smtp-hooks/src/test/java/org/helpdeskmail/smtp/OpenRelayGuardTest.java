@@ -16,6 +16,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.helpdeskmail.clients.HelpdeskDomains;
+import org.helpdeskmail.clients.outbound.BounceAddresses;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,8 @@ class OpenRelayGuardTest {
         domainList = mock(DomainList.class);
         when(domainList.containsDomain(Domain.of("ours.example"))).thenReturn(true);
         session = mock(SMTPSession.class);
-        guard = new OpenRelayGuard(domainList, new HelpdeskDomains(List.of("helpdesk.example")));
+        guard = new OpenRelayGuard(domainList, new HelpdeskDomains(List.of("helpdesk.example")),
+            new BounceAddresses("bounces.example", BounceAddresses.DEFAULT_PREFIX));
     }
 
     private HookResult rcpt(String address) throws Exception {
@@ -46,6 +48,12 @@ class OpenRelayGuardTest {
         assertThat(rcpt("support@acme.helpdesk.example")).isEqualTo(HookResult.DECLINED);
         assertThat(rcpt("support%evil.example@acme.helpdesk.example").getSmtpRetCode()).isEqualTo("550");
         assertThat(rcpt("support@a.b.helpdesk.example").getSmtpRetCode()).isEqualTo("550");
+    }
+
+    @Test
+    void letsBouncesComeBackToReturnPathsOfADomainThatIsNotLocal() throws Exception {
+        assertThat(rcpt("bounces+abc123@bounces.example")).isEqualTo(HookResult.DECLINED);
+        assertThat(rcpt("someone@bounces.example").getSmtpRetCode()).isEqualTo("550");
     }
 
     @Test
