@@ -4,12 +4,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
-import java.security.InvalidParameterException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.time.Clock;
@@ -38,6 +32,7 @@ import org.apache.mailet.base.GenericMailet;
 import org.helpdeskmail.clients.dkim.DkimAlgorithm;
 import org.helpdeskmail.clients.dkim.DkimKey;
 import org.helpdeskmail.clients.dkim.DkimKeyStore;
+import org.helpdeskmail.clients.dkim.Ed25519Sha256Signature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,7 +190,7 @@ public class DkimSign extends GenericMailet {
         throws GeneralSecurityException, PermFailException {
         SignatureRecord record = new SignatureRecordImpl(template(key.algorithm(), key.domain(), key.selector(), signedFields, timestamp));
         record.setBodyHash(bodyHash);
-        Signature signature = key.algorithm() == DkimAlgorithm.RSA ? Signature.getInstance("SHA256withRSA") : new Ed25519Sha256();
+        Signature signature = key.algorithm() == DkimAlgorithm.RSA ? Signature.getInstance("SHA256withRSA") : new Ed25519Sha256Signature();
         signature.initSign(key.privateKey());
         HeaderHash.update(headers, record, signature);
         record.setSignature(signature.sign());
@@ -322,70 +317,6 @@ public class DkimSign extends GenericMailet {
             if (start < end) {
                 out.write(bytes, start, end - start);
             }
-        }
-    }
-
-    /**
-     * ed25519-sha256 (RFC 8463 §3): Ed25519 over the SHA-256 hash of the canonical header data. jDKIM
-     * 0.3 knows RSA only; this lets its canonicalisation feed the JDK's Ed25519.
-     */
-    private static final class Ed25519Sha256 extends Signature {
-        private final MessageDigest digest;
-        private PrivateKey key;
-
-        Ed25519Sha256() throws NoSuchAlgorithmException {
-            super("ed25519-sha256");
-            digest = MessageDigest.getInstance("SHA-256");
-        }
-
-        @Override
-        protected void engineInitSign(PrivateKey privateKey) {
-            key = privateKey;
-            digest.reset();
-        }
-
-        @Override
-        protected void engineUpdate(byte b) {
-            digest.update(b);
-        }
-
-        @Override
-        protected void engineUpdate(byte[] bytes, int offset, int length) {
-            digest.update(bytes, offset, length);
-        }
-
-        @Override
-        protected byte[] engineSign() throws SignatureException {
-            try {
-                Signature ed25519 = Signature.getInstance("Ed25519");
-                ed25519.initSign(key);
-                ed25519.update(digest.digest());
-                return ed25519.sign();
-            } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-                throw new SignatureException(e);
-            }
-        }
-
-        @Override
-        protected void engineInitVerify(PublicKey publicKey) throws InvalidKeyException {
-            throw new InvalidKeyException("signing only");
-        }
-
-        @Override
-        protected boolean engineVerify(byte[] signature) throws SignatureException {
-            throw new SignatureException("signing only");
-        }
-
-        @Override
-        @Deprecated
-        protected void engineSetParameter(String name, Object value) {
-            throw new InvalidParameterException(name);
-        }
-
-        @Override
-        @Deprecated
-        protected Object engineGetParameter(String name) {
-            throw new InvalidParameterException(name);
         }
     }
 }

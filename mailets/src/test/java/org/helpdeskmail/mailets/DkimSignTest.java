@@ -8,12 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Security;
-import java.security.Signature;
-import java.security.SignatureException;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
@@ -38,6 +35,7 @@ import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.helpdeskmail.clients.dkim.DkimAlgorithm;
 import org.helpdeskmail.clients.dkim.DkimKeyStore;
+import org.helpdeskmail.clients.dkim.Ed25519Sha256Signature;
 import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,9 +55,9 @@ class DkimSignTest {
         + "Content-Type: text/plain; charset=us-ascii\r\n"
         + "\r\n"
         + "Hello,  \r\n\r\nyour ticket was updated.\r\n\r\n\r\n";
-    private static final Provider ED25519_VERIFIER = new Provider("DkimSignTestEd25519", "1", "ed25519-sha256 for jDKIM's verifier") {
+    private static final Provider ED25519_VERIFIER = new Provider("DkimSignTestEd25519", "1", "ed25519-sha256 for jDKIM's verifier, which knows RSA only") {
         {
-            put("Signature.SHA256WITHED25519", Ed25519Sha256Verifier.class.getName());
+            put("Signature.SHA256WITHED25519", Ed25519Sha256Signature.class.getName());
         }
     };
 
@@ -246,67 +244,6 @@ class DkimSignTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }
-    }
-
-    /** The verifying half of RFC 8463 §3 for jDKIM's {@code Signature.getInstance("SHA256withED25519")}. */
-    public static final class Ed25519Sha256Verifier extends Signature {
-        private final MessageDigest digest;
-        private PublicKey key;
-
-        public Ed25519Sha256Verifier() throws Exception {
-            super("SHA256withED25519");
-            digest = MessageDigest.getInstance("SHA-256");
-        }
-
-        @Override
-        protected void engineInitVerify(PublicKey publicKey) {
-            key = publicKey;
-            digest.reset();
-        }
-
-        @Override
-        protected void engineInitSign(java.security.PrivateKey privateKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        protected void engineUpdate(byte b) {
-            digest.update(b);
-        }
-
-        @Override
-        protected void engineUpdate(byte[] bytes, int offset, int length) {
-            digest.update(bytes, offset, length);
-        }
-
-        @Override
-        protected byte[] engineSign() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        protected boolean engineVerify(byte[] signature) throws SignatureException {
-            try {
-                Signature ed25519 = Signature.getInstance("Ed25519");
-                ed25519.initVerify(key);
-                ed25519.update(digest.digest());
-                return ed25519.verify(signature);
-            } catch (Exception e) {
-                throw new SignatureException(e);
-            }
-        }
-
-        @Override
-        @Deprecated
-        protected void engineSetParameter(String name, Object value) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        @Deprecated
-        protected Object engineGetParameter(String name) {
-            throw new UnsupportedOperationException();
         }
     }
 }
