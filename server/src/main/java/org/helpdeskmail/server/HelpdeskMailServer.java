@@ -31,6 +31,7 @@ import org.helpdeskmail.server.modules.HelpdeskSettingsModule;
 import org.helpdeskmail.server.modules.JmxCredentials;
 import org.helpdeskmail.server.modules.JpaStorageModule;
 import org.helpdeskmail.server.modules.LoopbackJmxModule;
+import org.helpdeskmail.server.modules.OutboundDeliveryModule;
 import org.helpdeskmail.server.modules.OutboundStoresModule;
 import org.helpdeskmail.server.modules.PortAwareDnsModule;
 import org.slf4j.Logger;
@@ -75,6 +76,7 @@ public final class HelpdeskMailServer {
         new GreylistStoreModule(),
         new DkimModule(),
         new OutboundStoresModule(),
+        new OutboundDeliveryModule(),
         new LoopbackJmxModule());
 
     private HelpdeskMailServer() {
