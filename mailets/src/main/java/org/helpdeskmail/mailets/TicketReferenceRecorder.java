@@ -14,7 +14,6 @@ import javax.mail.internet.MimeMessage;
 import javax.mail.internet.MimeUtility;
 
 import org.apache.james.core.Domain;
-import org.apache.james.util.DurationParser;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.helpdeskmail.clients.DataStoreException;
@@ -71,42 +70,30 @@ public class TicketReferenceRecorder extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        parameters = new Parameters(header(), forgetAfter(), messageIdDomain());
+        MailetParameters values = new MailetParameters(this);
+        parameters = new Parameters(header(values), values.duration("forgetAfter", "180 days"), messageIdDomain(values));
         forgetIfDue(clock.instant());
     }
 
-    private String header() throws MessagingException {
-        String header = getInitParameter("header", "X-Helpdesk-Ticket").trim();
+    private static String header(MailetParameters values) throws MessagingException {
+        String header = values.text("header", "X-Helpdesk-Ticket");
         boolean fieldName = !header.isEmpty() && header.chars()
             .allMatch(character -> character >= FIRST_FIELD_NAME_CHARACTER && character <= LAST_FIELD_NAME_CHARACTER && character != ':');
         if (!fieldName) {
-            throw new MessagingException(getMailetName() + ": <header> '" + header + "' is not a header field name (RFC 5322 2.2)");
+            throw values.bad("header", header, "a header field name (RFC 5322 2.2)");
         }
         return header;
     }
 
-    private Duration forgetAfter() throws MessagingException {
-        String value = getInitParameter("forgetAfter", "180 days");
-        try {
-            Duration duration = DurationParser.parse(value);
-            if (duration.isNegative() || duration.isZero()) {
-                throw new NumberFormatException("not positive");
-            }
-            return duration;
-        } catch (RuntimeException e) {
-            throw new MessagingException(getMailetName() + ": <forgetAfter> '" + value + "' is not a duration such as '180 days'");
-        }
-    }
-
-    private Optional<Domain> messageIdDomain() throws MessagingException {
-        Optional<String> configured = Optional.ofNullable(getInitParameter("messageIdDomain")).map(String::trim).filter(value -> !value.isEmpty());
+    private static Optional<Domain> messageIdDomain(MailetParameters values) throws MessagingException {
+        String configured = values.text("messageIdDomain", "");
         if (configured.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Domain.of(configured.get()));
+            return Optional.of(Domain.of(configured));
         } catch (IllegalArgumentException e) {
-            throw new MessagingException(getMailetName() + ": <messageIdDomain> '" + configured.get() + "' is not a domain: " + e.getMessage());
+            throw values.bad("messageIdDomain", configured, "a domain");
         }
     }
 
