@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -13,14 +14,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.Base64;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -99,13 +101,18 @@ class SubmissionPolicyTest {
             })
             .build();
 
+        private ImplicitTlsClient implicitTls(String localAddress) throws Exception {
+            return ImplicitTlsClient.connect(localAddress, implicitTlsPort, server.varDirectory().resolve("tls/server.crt"),
+                "mx.helpdesk.localhost");
+        }
+
         @Test
         void refusesClientsOutsideTheAllowedNetworksBeforeAnyCommand() throws Exception {
             try (SmtpClient outsider = SmtpClient.connect("127.0.0.2", server.ports().submission())) {
                 assertReply(outsider.greeting(), 554, "5.7.1", "127.0.0.2");
                 assertThatThrownBy(() -> outsider.ehlo("outsider.example")).isInstanceOf(IOException.class);
             }
-            try (ImplicitTlsClient outsider = ImplicitTlsClient.connect("127.0.0.2", implicitTlsPort)) {
+            try (ImplicitTlsClient outsider = implicitTls("127.0.0.2")) {
                 assertReply(outsider.greeting(), 554, "5.7.1", "127.0.0.2");
             }
             try (SmtpClient app = SmtpClient.connect("127.0.0.1", server.ports().submission())) {
@@ -189,7 +196,7 @@ class SubmissionPolicyTest {
         @Test
         void implicitTlsListenerAppliesTheSamePolicy() throws Exception {
             createUser(server, APP);
-            try (ImplicitTlsClient client = ImplicitTlsClient.connect("127.0.0.1", implicitTlsPort)) {
+            try (ImplicitTlsClient client = implicitTls("127.0.0.1")) {
                 assertThat(client.greeting().code()).isEqualTo(220);
                 assertThat(client.command("EHLO app.helpdesk.localhost").text()).contains("AUTH LOGIN PLAIN").doesNotContain("STARTTLS");
                 assertReply(client.command("MAIL FROM:<" + APP + ">"), 530, "5.7.0");
@@ -221,8 +228,9 @@ class SubmissionPolicyTest {
     }
 
     /**
-     * SMTP over a TLS socket from the first byte (RFC 8314), which {@link SmtpClient} does not open;
-     * the server's certificate is self-signed, so it is not verified.
+     * SMTP over a TLS socket from the first byte (RFC 8314), which {@link SmtpClient} does not open.
+     * It trusts the certificate the server generated into its var/tls/, so the test also shows that the
+     * listener presents it.
      */
     private static final class ImplicitTlsClient implements Closeable {
         private final SSLSocket socket;
@@ -237,14 +245,25 @@ class SubmissionPolicyTest {
             this.greeting = readReply();
         }
 
-        static ImplicitTlsClient connect(String localAddress, int port) throws Exception {
+        /** Trusts only {@code certificate}, and checks that it names {@code serverName}. */
+        static ImplicitTlsClient connect(String localAddress, int port, Path certificate, String serverName) throws Exception {
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            try (InputStream pem = Files.newInputStream(certificate)) {
+                trusted.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
             Socket plain = new Socket();
             plain.bind(new InetSocketAddress(localAddress, 0));
             plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             plain.setSoTimeout(30_000);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new TrustEverything()}, new SecureRandom());
-            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, serverName, port, true);
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
             tls.setUseClientMode(true);
             tls.startHandshake();
             return new ImplicitTlsClient(tls);
@@ -276,21 +295,6 @@ class SubmissionPolicyTest {
         @Override
         public void close() throws IOException {
             socket.close();
-        }
-    }
-
-    private static final class TrustEverything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
