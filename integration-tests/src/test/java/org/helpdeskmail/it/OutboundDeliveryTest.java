@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 import org.helpdeskmail.testing.tls.TestCertificateAuthority;
 import org.helpdeskmail.testing.tls.MtaStsPolicyServer;
@@ -24,14 +23,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 class OutboundDeliveryTest {
     private static final String SECRET = "events-test-secret-0123456789";
-    private static final String APP = "app@helpdesk.localhost";
-    private static final String PASSWORD = "s3cret-Passw0rd";
 
     private final int mxPort = HelpdeskServerExtension.freePort();
     private final TestCertificateAuthority authority = TestCertificateAuthority.create("helpdesk-mail test CA");
     private final MtaStsPolicyServer policies = MtaStsPolicyServer.start(authority, "good.test", "bad.test", "trial.test");
     private final WebhookReceiver events = new WebhookReceiver();
-    private boolean appCreated;
 
     @RegisterExtension
     final HelpdeskServerExtension server = HelpdeskServerExtension.builder()
@@ -48,6 +44,7 @@ class OutboundDeliveryTest {
                 "<mtaStsPort>" + policies.port() + "</mtaStsPort>");
         })
         .build();
+    private final AppSubmission app = new AppSubmission(server);
 
     @AfterEach
     void stopHelpers() {
@@ -59,7 +56,7 @@ class OutboundDeliveryTest {
     void tlsWhenOfferedOneReturnPathPerRecipientAndDeliveredEvents() throws Exception {
         publishMx("tls.test", "127.0.0.2");
         try (SmtpSink mx = SmtpSink.start("127.0.0.2", mxPort, Optional.of(authority.issue("mx.tls.test").sslContext()))) {
-            String messageId = submit(List.of("ann@tls.test", "bob@tls.test"));
+            String messageId = app.submit(List.of("ann@tls.test", "bob@tls.test"));
 
             await().atMost(Duration.ofSeconds(30)).until(() -> mx.messages().size() == 2);
             assertThat(mx.messages()).allSatisfy(received -> {
@@ -69,7 +66,7 @@ class OutboundDeliveryTest {
             assertThat(mx.messages()).extracting(SmtpSink.Received::mailFrom).doesNotHaveDuplicates();
             assertThat(mx.clearTransactions()).isZero();
 
-            List<JsonNode> delivered = awaitEvents("delivered", 2);
+            List<JsonNode> delivered = events.awaitEvents("delivered", 2);
             assertThat(delivered).extracting(event -> event.get("recipient").asText()).containsExactlyInAnyOrder("ann@tls.test", "bob@tls.test");
             assertThat(delivered).allSatisfy(event -> {
                 assertThat(event.get("messageId").asText()).isEqualTo(messageId);
@@ -93,17 +90,17 @@ class OutboundDeliveryTest {
         publishMtaSts("bad.test", "enforce");
         try (SmtpSink good = SmtpSink.start("127.0.0.2", mxPort, Optional.of(authority.issue("mx.good.test").sslContext()));
              SmtpSink bad = SmtpSink.start("127.0.0.3", mxPort, Optional.of(TestCertificateAuthority.selfSigned("mx.bad.test").sslContext()))) {
-            submit(List.of("carol@good.test", "dave@bad.test"));
+            app.submit(List.of("carol@good.test", "dave@bad.test"));
 
             await().atMost(Duration.ofSeconds(30)).until(() -> good.messages().size() == 1);
             assertThat(good.messages().get(0).tlsProtocol()).isPresent();
-            JsonNode deferred = awaitEvents("deferred", 1).get(0);
+            JsonNode deferred = events.awaitEvents("deferred", 1).get(0);
             assertThat(deferred.get("recipient").asText()).isEqualTo("dave@bad.test");
             assertThat(deferred.get("enhancedStatus").asText()).isEqualTo("4.7.5");
             assertThat(deferred.get("diagnostic").asText()).contains("certificate").contains("mta-sts enforce");
             assertThat(deferred.has("nextAttempt")).isTrue();
             // Retried (fast retries in this test), and never in clear.
-            await().atMost(Duration.ofSeconds(30)).until(() -> eventsOf("deferred").size() >= 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> events.events("deferred").size() >= 2);
             assertThat(bad.messages()).isEmpty();
             assertThat(bad.clearTransactions()).isZero();
             assertThat(policies.requests("bad.test")).isPositive();
@@ -115,11 +112,11 @@ class OutboundDeliveryTest {
         publishMx("trial.test", "127.0.0.4");
         publishMtaSts("trial.test", "testing");
         try (SmtpSink mx = SmtpSink.start("127.0.0.4", mxPort, Optional.of(TestCertificateAuthority.selfSigned("mx.trial.test").sslContext()))) {
-            submit(List.of("erin@trial.test"));
+            app.submit(List.of("erin@trial.test"));
 
             await().atMost(Duration.ofSeconds(30)).until(() -> mx.messages().size() == 1);
             assertThat(mx.messages().get(0).tlsProtocol()).isPresent();
-            assertThat(awaitEvents("delivered", 1).get(0).get("recipient").asText()).isEqualTo("erin@trial.test");
+            assertThat(events.awaitEvents("delivered", 1).get(0).get("recipient").asText()).isEqualTo("erin@trial.test");
             assertThat(server.log()).contains("mta-sts testing").contains("certificate of mx.trial.test [127.0.0.4] not valid");
         }
     }
@@ -130,24 +127,24 @@ class OutboundDeliveryTest {
         try (SmtpSink mx = SmtpSink.start("127.0.0.5", mxPort, Optional.empty())) {
             mx.answerRecipient("gone@rcpt.test", "550 5.1.1 <gone@rcpt.test>: Recipient address rejected: User unknown");
             mx.answerRecipient("busy@rcpt.test", "451 4.7.1 <busy@rcpt.test>: Greylisted, try again later");
-            submit(List.of("gone@rcpt.test", "busy@rcpt.test"));
+            app.submit(List.of("gone@rcpt.test", "busy@rcpt.test"));
 
-            JsonNode bounced = awaitEvents("bounced", 1).get(0);
+            JsonNode bounced = events.awaitEvents("bounced", 1).get(0);
             assertThat(bounced.get("recipient").asText()).isEqualTo("gone@rcpt.test");
             assertThat(bounced.get("smtpCode").asInt()).isEqualTo(550);
             assertThat(bounced.get("enhancedStatus").asText()).isEqualTo("5.1.1");
             assertThat(bounced.get("bounceType").asText()).isEqualTo("hard");
-            JsonNode deferred = awaitEvents("deferred", 1).get(0);
+            JsonNode deferred = events.awaitEvents("deferred", 1).get(0);
             assertThat(deferred.get("recipient").asText()).isEqualTo("busy@rcpt.test");
             assertThat(deferred.get("smtpCode").asInt()).isEqualTo(451);
-            JsonNode delivered = awaitEvents("delivered", 1).get(0);
+            JsonNode delivered = events.awaitEvents("delivered", 1).get(0);
             assertThat(delivered.get("recipient").asText()).isEqualTo("busy@rcpt.test");
             assertThat(delivered.get("attempt").asInt()).isEqualTo(2);
             assertThat(mx.messages()).hasSize(1);
             assertThat(server.request("GET", "/suppressions/gone@rcpt.test", null).statusCode()).isEqualTo(200);
 
-            submit(List.of("gone@rcpt.test"));
-            JsonNode suppressed = awaitEvents("suppressed", 1).get(0);
+            app.submit(List.of("gone@rcpt.test"));
+            JsonNode suppressed = events.awaitEvents("suppressed", 1).get(0);
             assertThat(suppressed.get("recipient").asText()).isEqualTo("gone@rcpt.test");
             assertThat(suppressed.get("diagnostic").asText()).contains("hard_bounce");
             assertThat(mx.messages()).hasSize(1);
@@ -162,37 +159,5 @@ class OutboundDeliveryTest {
         server.dns().addRecords(domain + ".", "_mta-sts." + domain + ". IN TXT \"v=STSv1; id=20261128" + mode + "\"",
             "mta-sts." + domain + ". IN A 127.0.0.1");
         policies.policy(domain, "version: STSv1\nmode: " + mode + "\nmx: mx." + domain + "\nmax_age: 86400\n");
-    }
-
-    /** Submits as the app; returns the Message-ID. */
-    private String submit(List<String> recipients) throws Exception {
-        if (!appCreated) {
-            assertThat(server.jamesCli("AddUser", APP, PASSWORD).exitCode()).isZero();
-            appCreated = true;
-        }
-        String messageId = "<" + UUID.randomUUID() + "@helpdesk.localhost>";
-        try (SmtpClient client = SmtpClient.connect(server.ports().submission())) {
-            client.ehlo("app.helpdesk.localhost");
-            assertThat(client.startTls().code()).isEqualTo(220);
-            client.ehlo("app.helpdesk.localhost");
-            assertThat(client.authPlain(APP, PASSWORD).code()).isEqualTo(235);
-            assertThat(client.mailFrom(APP).code()).isEqualTo(250);
-            for (String recipient : recipients) {
-                assertThat(client.rcptTo(recipient).code()).isEqualTo(250);
-            }
-            SmtpClient.Reply accepted = client.data("From: Support <" + APP + ">\r\nTo: " + String.join(", ", recipients) + "\r\n"
-                + "Subject: Your ticket\r\nMessage-ID: " + messageId + "\r\n\r\nIt was updated.\r\n");
-            assertThat(accepted.code()).as(accepted.toString()).isEqualTo(250);
-        }
-        return messageId;
-    }
-
-    private List<JsonNode> eventsOf(String type) {
-        return events.requests().stream().map(WebhookReceiver.Request::json).filter(json -> json.get("event").asText().equals(type)).toList();
-    }
-
-    private List<JsonNode> awaitEvents(String type, int count) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> eventsOf(type).size() >= count);
-        return eventsOf(type);
     }
 }

@@ -87,6 +87,17 @@ public final class WebhookReceiver implements AutoCloseable {
         return requests.stream().filter(request -> request.json().path("envelope").path("rcptTo").asText().equals(rcptTo)).toList();
     }
 
+    /** The delivery events (DESIGN.md 4.2) of one type received so far. */
+    public List<JsonNode> events(String type) {
+        return requests.stream().map(Request::json).filter(json -> json.path("event").asText().equals(type)).toList();
+    }
+
+    /** Waits up to 30 seconds for {@code count} events of {@code type}; returns all of that type. */
+    public List<JsonNode> awaitEvents(String type, int count) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> events(type).size() >= count);
+        return events(type);
+    }
+
     /** The signature as the contract defines it, computed here independently of the server's code. */
     public static String expectedSignature(String secret, String timestamp, String body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
