@@ -25,8 +25,6 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.MimeMessageInputStream;
-import org.apache.james.util.DurationParser;
-import org.apache.james.util.Size;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -90,8 +88,8 @@ public class WebhookDelivery extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(WebhookDelivery.class);
 
     /** The mailet's parameters, read and checked once. */
-    record Parameters(Duration connectTimeout, Duration readTimeout, Duration initialDelay, Duration maxDelay, Duration maxAge,
-                      long maxMessageSize, String failedProcessor, String rejectedProcessor) {
+    record Parameters(Duration connectTimeout, Duration readTimeout, RetryPolicy retryPolicy, long maxMessageSize,
+                      String failedProcessor, String rejectedProcessor) {
     }
 
     private final HelpdeskSettings settings;
@@ -118,44 +116,18 @@ public class WebhookDelivery extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
+        MailetParameters reader = new MailetParameters(this);
         parameters = new Parameters(
-            duration("connectTimeout", "5 seconds"),
-            duration("readTimeout", "30 seconds"),
-            duration("initialDelay", "1 minute"),
-            duration("maxDelay", "1 hour"),
-            duration("maxAge", "5 days"),
-            size("maxMessageSize", "40M"),
-            getInitParameter("failedProcessor", "webhook-failed"),
-            getInitParameter("rejectedProcessor", "webhook-rejected"));
-        if (parameters.maxDelay().compareTo(parameters.initialDelay()) < 0) {
-            throw new MessagingException(getMailetName() + ": maxDelay must not be shorter than initialDelay");
-        }
+            reader.duration("connectTimeout", "5 seconds"),
+            reader.duration("readTimeout", "30 seconds"),
+            reader.retryPolicy("1 minute", "1 hour", "5 days"),
+            reader.size("maxMessageSize", "40M"),
+            reader.text("failedProcessor", "webhook-failed"),
+            reader.text("rejectedProcessor", "webhook-rejected"));
         String secret = settings.webhookSecret()
             .orElseThrow(() -> new MessagingException(getMailetName() + ": no webhook secret (helpdesk.properties webhook.secret)"));
         signer = new WebhookSigner(secret);
         client = new WebhookClient(parameters.connectTimeout(), parameters.readTimeout());
-    }
-
-    private Duration duration(String name, String defaultValue) throws MessagingException {
-        String value = getInitParameter(name, defaultValue);
-        try {
-            Duration duration = DurationParser.parse(value);
-            if (duration.isNegative() || duration.isZero()) {
-                throw new NumberFormatException("not positive");
-            }
-            return duration;
-        } catch (RuntimeException e) {
-            throw new MessagingException(getMailetName() + ": <" + name + "> '" + value + "' is not a duration such as '30 seconds'");
-        }
-    }
-
-    private long size(String name, String defaultValue) throws MessagingException {
-        String value = getInitParameter(name, defaultValue);
-        try {
-            return Size.parse(value).asBytes();
-        } catch (RuntimeException e) {
-            throw new MessagingException(getMailetName() + ": <" + name + "> '" + value + "' is not a size such as '40M'");
-        }
     }
 
     @Override
@@ -319,24 +291,16 @@ public class WebhookDelivery extends GenericMailet {
         }
         Instant firstAttempt = Instant.ofEpochMilli(longAttribute(mail, FIRST_ATTEMPT).orElse(now.toEpochMilli()));
         int attempts = mail.getAttribute(ATTEMPTS).map(attribute -> (Integer) attribute.getValue().value()).orElse(0) + 1;
-        if (Duration.between(firstAttempt, now).compareTo(parameters.maxAge()) >= 0) {
+        if (parameters.retryPolicy().expired(firstAttempt, now)) {
             metricFactory.generate("helpdesk_webhook_mail_failed").increment();
             LOGGER.warn("webhook gave up on {} after {} attempts since {}: {}", mail.getName(), attempts, firstAttempt, lastError);
             // Without the attempt counters, an operator's reprocessing starts a new maxAge window.
             send(mail, results.retry(), parameters.failedProcessor(), lastError, Duration.ZERO, Optional.empty());
             return;
         }
-        Duration delay = backOff(attempts);
+        Duration delay = parameters.retryPolicy().delayAfter(attempts);
         Mail retry = send(mail, results.retry(), mail.getState(), lastError, delay, Optional.of(attempts));
         LOGGER.info("webhook retry {} of {} in {} (attempt {})", retry.getName(), mail.getName(), delay, attempts);
-    }
-
-    private Duration backOff(int attempts) {
-        Duration delay = parameters.initialDelay();
-        for (int i = 1; i < attempts && delay.compareTo(parameters.maxDelay()) < 0; i++) {
-            delay = delay.multipliedBy(2);
-        }
-        return delay.compareTo(parameters.maxDelay()) > 0 ? parameters.maxDelay() : delay;
     }
 
     /**
