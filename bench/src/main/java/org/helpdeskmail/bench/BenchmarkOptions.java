@@ -103,14 +103,14 @@ public record BenchmarkOptions(Path distribution, Path samples, String mix, int 
             new AddressPattern(recipient, tenants), new AddressPattern(sender, 1), keepRateLimits, domains, deadDns, Duration.ofSeconds(timeoutSeconds), smtpOnly, output, javaOpts, clamd, rspamd);
     }
 
-    private static String value(String option, Deque<String> rest) {
+    static String value(String option, Deque<String> rest) {
         if (rest.isEmpty()) {
             throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
         }
         return rest.pop();
     }
 
-    private static int positive(String option, Deque<String> rest) {
+    static int positive(String option, Deque<String> rest) {
         int value = Integer.parseInt(value(option, rest));
         if (value < 1) {
             throw new IllegalArgumentException(option + " must be at least 1");

@@ -3,10 +3,7 @@ package org.helpdeskmail.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +15,11 @@ import org.helpdeskmail.testing.rspamd.RspamdDaemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+
+import static org.helpdeskmail.bench.Rounding.mib;
+import static org.helpdeskmail.bench.Rounding.round1;
+import static org.helpdeskmail.bench.Rounding.round2;
+import static org.helpdeskmail.bench.Rounding.round3;
 
 /**
  * The inbound benchmark: the webhook receiver, the built distribution as a separate process, a
@@ -118,7 +120,7 @@ public final class InboundBenchmark {
     private InboundResult measure(ServerProcess server, WebhookReceiver receiver, LoopbackDnsResponder dns, MessageMix mix,
                                   String heloName, String run, long ticksPerSecond) throws Exception {
         LoadGenerator generator = new LoadGenerator(new LoadGenerator.Settings(server.mxAddress(), options.concurrency(),
-            options.messagesPerSession(), options.ratePerSecond(), heloName, options.senders(), options.recipients(), mix));
+            options.messagesPerSession(), options.ratePerSecond(), heloName, options.senders(), options.recipients(), mix, null));
         warmUp(generator, server, receiver, "bench-" + run + "-w");
         // Let the warm-up's background work (queue acknowledgements, GC) finish before the window opens.
         Thread.sleep(SETTLE.toMillis());
@@ -169,9 +171,7 @@ public final class InboundBenchmark {
                 round2(serverCpu.system() / (double) ticksPerSecond), round2(accepted == 0 ? 0 : serverSeconds * 1000 / accepted),
                 mib(memory.vmRssKiB()), mib(memory.rssAnonKiB()), mib(ProcFs.statusKiB(serverPid, "VmHWM")), memory.samples()),
             dnsFigures,
-            new InboundResult.Machine(Runtime.getRuntime().availableProcessors(), ticksPerSecond, round2(benchSeconds),
-                round2(busySeconds), round2(busySeconds - serverSeconds - benchSeconds), loadBefore,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+            InboundResult.Machine.measured(ticksPerSecond, benchSeconds, busySeconds, serverSeconds, loadBefore));
     }
 
     private void warmUp(LoadGenerator generator, ServerProcess server, WebhookReceiver receiver, String prefix) throws Exception {
@@ -245,28 +245,6 @@ public final class InboundBenchmark {
     }
 
     private void keepServerLog(ServerProcess server) {
-        Path target = options.output().resolveSibling(options.output().getFileName().toString().replaceFirst("\\.json$", "") + ".server.log");
-        try {
-            Files.createDirectories(target.toAbsolutePath().getParent());
-            Files.copy(server.log(), target, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            System.err.println("could not keep the server log: " + e.getMessage());
-        }
-    }
-
-    private static double mib(long kib) {
-        return round1(kib / 1024.0);
-    }
-
-    private static double round1(double value) {
-        return Math.round(value * 10) / 10.0;
-    }
-
-    private static double round2(double value) {
-        return Math.round(value * 100) / 100.0;
-    }
-
-    private static double round3(double value) {
-        return Math.round(value * 1000) / 1000.0;
+        server.copyLogTo(options.output().resolveSibling(options.output().getFileName().toString().replaceFirst("\\.json$", "") + ".server.log"));
     }
 }

@@ -1,5 +1,7 @@
 package org.helpdeskmail.bench;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -43,5 +45,12 @@ public record InboundResult(String benchmark, String mode, boolean complete, Set
     /** Context for the noise on a shared machine. otherCpuSeconds = machine busy - server - benchmark JVM. */
     public record Machine(int cpus, long clockTicksPerSecond, double benchmarkJvmCpuSeconds, double machineBusyCpuSeconds,
                           double otherCpuSeconds, String loadAverageBefore, String date) {
+
+        /** Over a window: this JVM's CPU, the machine's busy CPU and the measured server's, in seconds; now as the date. */
+        static Machine measured(long ticksPerSecond, double benchmarkSeconds, double busySeconds, double serverSeconds, String loadBefore) {
+            return new Machine(Runtime.getRuntime().availableProcessors(), ticksPerSecond, Rounding.round2(benchmarkSeconds),
+                Rounding.round2(busySeconds), Rounding.round2(busySeconds - serverSeconds - benchmarkSeconds), loadBefore,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        }
     }
 }

@@ -22,9 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoadGenerator {
 
-    /** ratePerSecond 0: as fast as the sessions go. heloName: what the sessions say in EHLO. */
+    /**
+     * ratePerSecond 0: as fast as the sessions go. heloName: what the sessions say in EHLO.
+     * credentials: null for plain sessions (an MX), else STARTTLS and AUTH (submission).
+     */
     public record Settings(InetSocketAddress server, int concurrency, int messagesPerSession, double ratePerSecond,
-                           String heloName, AddressPattern senders, AddressPattern recipients, MessageMix mix) {
+                           String heloName, AddressPattern senders, AddressPattern recipients, MessageMix mix,
+                           SmtpSession.Credentials credentials) {
         public Settings {
             if (concurrency < 1 || messagesPerSession < 1 || ratePerSecond < 0) {
                 throw new IllegalArgumentException("concurrency and messages per session must be at least 1, the rate not negative");
@@ -113,7 +117,7 @@ public final class LoadGenerator {
             String token = tokenPrefix + n;
             try {
                 if (session == null) {
-                    session = SmtpSession.open(settings.server(), settings.heloName());
+                    session = SmtpSession.open(settings.server(), settings.heloName(), settings.credentials());
                     sentInSession = 0;
                 }
                 session.send(settings.senders().addressFor(n), settings.recipients().addressFor(n), settings.mix().sampleFor(n).dataWithSubject(token));

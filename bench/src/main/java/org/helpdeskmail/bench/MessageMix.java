@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Which sample each message of a run is, for a mix such as {@code 2k} or {@code 2k:9,50k:1}
- * (nine 2 kB messages for one 50 kB one). A name {@code X} is the file {@code inbound-X.eml} of the
- * samples folder. The order is fixed (weighted round robin over the message number), so two runs of
+ * (nine 2 kB messages for one 50 kB one). A name {@code X} is the file {@code inbound-X.eml} (or,
+ * for the outbound benchmark, {@code outbound-X.eml}) of the samples folder. The order is fixed (weighted round robin over the message number), so two runs of
  * the same mix send the same bytes.
  */
 public final class MessageMix {
@@ -21,6 +21,11 @@ public final class MessageMix {
     }
 
     public static MessageMix load(String spec, Path samplesDirectory) throws IOException {
+        return load(spec, samplesDirectory, "inbound-", false);
+    }
+
+    /** filePrefix: "inbound-" or "outbound-"; uniqueMessageIds: see {@link MessageSample}. */
+    public static MessageMix load(String spec, Path samplesDirectory, String filePrefix, boolean uniqueMessageIds) throws IOException {
         List<MessageSample> slots = new ArrayList<>();
         for (String part : spec.split(",")) {
             String[] nameAndWeight = part.trim().split(":");
@@ -29,7 +34,7 @@ public final class MessageMix {
             if (name.isEmpty() || weight < 1 || nameAndWeight.length > 2) {
                 throw new IllegalArgumentException("bad message mix '" + spec + "': expected NAME[:WEIGHT],... e.g. 2k:9,50k:1");
             }
-            MessageSample sample = MessageSample.load(name, samplesDirectory.resolve("inbound-" + name + ".eml"));
+            MessageSample sample = MessageSample.load(name, samplesDirectory.resolve(filePrefix + name + ".eml"), uniqueMessageIds);
             for (int i = 0; i < weight; i++) {
                 slots.add(sample);
             }

@@ -66,11 +66,11 @@ public final class PeerComparison {
             peer.runs(), peer.messages(), ours.mode(), rows);
     }
 
-    private static Row higherIsBetter(String figure, Double ours, Double peer, String note) {
+    static Row higherIsBetter(String figure, Double ours, Double peer, String note) {
         return new Row(figure, ours, peer, ratio(ours, peer), "ours/peer", note);
     }
 
-    private static Row lowerIsBetter(String figure, Double ours, Double peer, String note) {
+    static Row lowerIsBetter(String figure, Double ours, Double peer, String note) {
         return new Row(figure, ours, peer, ratio(peer, ours), "peer/ours", note);
     }
 
@@ -103,7 +103,7 @@ public final class PeerComparison {
         System.out.println("  a ratio above 1 means helpdesk-mail does better");
     }
 
-    private static String show(Double value) {
+    static String show(Double value) {
         return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 }

@@ -23,6 +23,14 @@ public record PeerFigures(String source, int runs, int messages, Double messages
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static PeerFigures read(Path jsonLines, String size) throws IOException {
+        return read(jsonLines, size, null);
+    }
+
+    /**
+     * Only the rows of that mode when not null (outbound.jsonl: "plain" or "dkim"); CPU per message
+     * then includes the OpenDKIM milter's, which the peer counts apart.
+     */
+    public static PeerFigures read(Path jsonLines, String size, String mode) throws IOException {
         List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(jsonLines, StandardCharsets.UTF_8)) {
             if (line.isBlank()) {
@@ -30,18 +38,19 @@ public record PeerFigures(String source, int runs, int messages, Double messages
             }
             JsonNode row = JSON.readTree(line);
             boolean defaultProcessLimit = !row.has("maxproc") || row.get("maxproc").asText().equals("-");
-            if (row.path("size").asText().equals(size) && row.path("ok").asBoolean() && defaultProcessLimit) {
+            boolean ofMode = mode == null || row.path("mode").asText().equals(mode);
+            if (row.path("size").asText().equals(size) && row.path("ok").asBoolean() && defaultProcessLimit && ofMode) {
                 rows.add(row);
             }
         }
         if (rows.isEmpty()) {
-            throw new IOException("no ok run of size " + size + " in " + jsonLines);
+            throw new IOException("no ok run of size " + size + (mode == null ? "" : " in mode " + mode) + " in " + jsonLines);
         }
         boolean endToEnd = rows.get(0).has("e2e_msg_s");
         return new PeerFigures(jsonLines.toString(), rows.size(), rows.get(0).path("n").asInt(),
             endToEnd ? median(rows, r -> r.get("e2e_msg_s").asDouble()) : null,
             median(rows, r -> r.get("smtp_msg_s").asDouble()),
-            median(rows, r -> r.get("cpu_ms_per_msg").asDouble()),
+            median(rows, r -> r.get("cpu_ms_per_msg").asDouble() + r.path("cpu_milter_ms_per_msg").asDouble(0)),
             endToEnd ? median(rows, r -> r.get("mem_peak_cg_rss_mb").asDouble()) : null,
             endToEnd ? median(rows, r -> r.get("mem_peak_sum_rss_mb").asDouble()) : null);
     }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -47,6 +48,14 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** A change to the server's copy of conf/ before it starts (e.g. where MxDelivery connects). */
+    @FunctionalInterface
+    public interface ConfEdit {
+        ConfEdit NONE = conf -> { };
+
+        void apply(Path conf) throws IOException;
+    }
+
     private final Process process;
     private final Path workDirectory;
     private final Ports ports;
@@ -63,11 +72,18 @@ public final class ServerProcess implements AutoCloseable {
      * {@code liftRateLimits} the copy's per-minute limits per client and per sender are raised out of
      * reach, and the concurrent connections per client address are not limited: all the benchmark's
      * load comes from one client, 127.0.0.1, which they would hold to 300 messages a minute and 20
-     * sessions, whereas they are meant for one sender among many. {@code javaOpts} null keeps
-     * the start script's own default (what a deployment runs).
+     * sessions, whereas they are meant for one sender among many (the submission listener's limits
+     * per user go the same way). {@code javaOpts} null keeps the start script's own default (what a
+     * deployment runs). {@code confEdit} makes any further change to the copy.
      */
     public static ServerProcess start(Path distribution, String webhookUrl, String domains, int dnsPort, boolean liftRateLimits,
                                       String javaOpts, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
+        return start(distribution, webhookUrl, domains, dnsPort, liftRateLimits, javaOpts, extraEnvironment, ConfEdit.NONE);
+    }
+
+    public static ServerProcess start(Path distribution, String webhookUrl, String domains, int dnsPort, boolean liftRateLimits,
+                                      String javaOpts, Map<String, String> extraEnvironment, ConfEdit confEdit)
+            throws IOException, InterruptedException {
         Path launcher = distribution.toAbsolutePath().resolve("bin/helpdesk-mail"); // absolute: the process runs in its own folder
         if (!Files.isExecutable(launcher)) {
             throw new IllegalStateException("no distribution at " + distribution + ": run mvn -B package -DskipTests first");
@@ -78,6 +94,7 @@ public final class ServerProcess implements AutoCloseable {
         if (liftRateLimits) {
             liftRateLimits(conf.resolve("smtpserver.xml"));
         }
+        confEdit.apply(conf);
         Ports ports = Ports.unused(dnsPort);
         ProcessBuilder builder = new ProcessBuilder(launcher.toString())
             .directory(workDirectory.toFile())
@@ -168,8 +185,39 @@ public final class ServerProcess implements AutoCloseable {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.mx());
     }
 
+    public InetSocketAddress submissionAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.submission());
+    }
+
     public Path log() {
         return workDirectory.resolve("server.log");
+    }
+
+    /** Keeps a copy of the server's log (the work directory goes away at {@link #close()}). */
+    public void copyLogTo(Path target) {
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Files.copy(log(), target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("could not keep the server log: " + e.getMessage());
+        }
+    }
+
+    /** Adds a domain (if new) and a user with webadmin, as an operator does for the app's submission account. */
+    public void addUser(String user, String password) throws IOException, InterruptedException {
+        String domain = user.substring(user.lastIndexOf('@') + 1);
+        webadminPut("/domains/" + domain, "");
+        webadminPut("/users/" + user, "{\"password\":\"" + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+    }
+
+    private void webadminPut(String path, String body) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.webadmin() + path))
+            .timeout(Duration.ofSeconds(30)).PUT(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = sendOnceWebadminListens(request);
+        // 409: the domain exists already (a helpdesk domain is registered at start).
+        if (response.statusCode() / 100 != 2 && response.statusCode() != 409) {
+            throw new IOException("webadmin PUT " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
     }
 
     /** Mails waiting in the spool queue (webadmin), i.e. accepted but not yet through the mailet container. */
@@ -182,6 +230,21 @@ public final class ServerProcess implements AutoCloseable {
             throw new IOException("webadmin /mailQueues/spool answered " + response.statusCode() + ": " + response.body());
         }
         return Long.parseLong(size.group(1));
+    }
+
+    /** The MX answers before webadmin listens: a refused connection is tried again for a while. */
+    private HttpResponse<String> sendOnceWebadminListens(HttpRequest request) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     public String logTail(int lines) {

@@ -11,14 +11,34 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
- * One SMTP connection of the load generator: plain socket, no TLS, no pipelining (like smtp-source
- * without -P), one command and one reply at a time. Any unexpected reply throws
+ * One SMTP connection of the load generator: no pipelining (like smtp-source without -P), one
+ * command and one reply at a time; plain, or, with {@link Credentials}, STARTTLS then AUTH PLAIN as
+ * a submission client does (the server's certificate is not checked: it is the benchmark's own
+ * server, with the self-signed certificate it made at first start). Any unexpected reply throws
  * {@link SmtpRejection} with the server's words, so the caller can count it as an error.
  */
 final class SmtpSession implements Closeable {
     private static final int TIMEOUT_MILLIS = 60_000;
+    private static final SSLSocketFactory UNVERIFIED_TLS = unverifiedTls();
+
+    /** A submission user: the session says STARTTLS, then AUTH PLAIN with these. */
+    record Credentials(String user, String password) {
+        String plainResponse() {
+            byte[] response = ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8);
+            return Base64.getEncoder().encodeToString(response);
+        }
+    }
 
     /** The server answered something other than what the step needs. */
     static final class SmtpRejection extends IOException {
@@ -27,11 +47,15 @@ final class SmtpSession implements Closeable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream input;
-    private final OutputStream output;
+    private Socket socket;
+    private InputStream input;
+    private OutputStream output;
 
     private SmtpSession(Socket socket) throws IOException {
+        use(socket);
+    }
+
+    private void use(Socket socket) throws IOException {
         this.socket = socket;
         this.input = new BufferedInputStream(socket.getInputStream());
         this.output = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -45,6 +69,11 @@ final class SmtpSession implements Closeable {
      * server's I/O thread for over a second.
      */
     static SmtpSession open(InetSocketAddress server, String heloName) throws IOException {
+        return open(server, heloName, null);
+    }
+
+    /** The same, then (credentials not null) STARTTLS, EHLO again and AUTH PLAIN. */
+    static SmtpSession open(InetSocketAddress server, String heloName, Credentials credentials) throws IOException {
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true); // small commands, one at a time: Nagle would only add delay
@@ -54,6 +83,14 @@ final class SmtpSession implements Closeable {
             SmtpSession session = new SmtpSession(socket);
             session.expect("greeting", 220);
             session.command("EHLO " + heloName, 250);
+            if (credentials != null) {
+                session.command("STARTTLS", 220);
+                SSLSocket secured = (SSLSocket) UNVERIFIED_TLS.createSocket(socket, server.getHostString(), server.getPort(), true);
+                secured.startHandshake();
+                session.use(secured);
+                session.command("EHLO " + heloName, 250);
+                session.command("AUTH PLAIN " + credentials.plainResponse(), 235);
+            }
             return session;
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -72,6 +109,30 @@ final class SmtpSession implements Closeable {
         output.write(dotTerminatedData);
         output.flush();
         expect("end of DATA", 250);
+    }
+
+    private static SSLSocketFactory unverifiedTls() {
+        X509TrustManager trustAll = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {trustAll}, null);
+            return context.getSocketFactory();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS in this JVM", e);
+        }
     }
 
     /** After a refused step the transaction may be half open: RSET puts the session back to the start. */

@@ -8,14 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -31,8 +26,6 @@ import com.sun.net.httpserver.HttpServer;
  * look with curl. Listens on loopback only.
  */
 public final class WebhookReceiver implements AutoCloseable {
-    /** Tokens look like bench-RUN-N (measured messages) or bench-RUN-wN (warm-up). */
-    static final Pattern TOKEN = Pattern.compile("bench-[0-9a-z]+-w?[0-9]+");
     private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.US_ASCII);
 
@@ -54,11 +47,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService handlers;
-    private final Map<String, Post> firstPostByToken = new ConcurrentHashMap<>();
-    private final AtomicLong posts = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
-    private final AtomicLong withoutToken = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
+    private final ArrivalLog<Post> log = new ArrivalLog<>();
 
     private WebhookReceiver(HttpServer server, ExecutorService handlers) {
         this.server = server;
@@ -85,28 +74,21 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(posts.get(), bytes.get(), withoutToken.get(), duplicates.get());
+        ArrivalLog.Counts counts = log.counts();
+        return new Stats(counts.arrivals(), counts.bytes(), counts.withoutToken(), counts.duplicates());
     }
 
     public Optional<Post> firstPost(String token) {
-        return Optional.ofNullable(firstPostByToken.get(token));
+        return log.first(token);
     }
 
     /** Waits until a POST carried each of the tokens; false when the timeout came first. */
     public boolean awaitAll(Collection<String> tokens, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        // Polling is fine here: the end time that counts is each POST's own receive time, not when we notice it.
-        while (!firstPostByToken.keySet().containsAll(tokens)) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
+        return log.awaitAll(tokens, timeout);
     }
 
     public long receivedOf(Collection<String> tokens) {
-        return tokens.stream().filter(firstPostByToken::containsKey).count();
+        return log.receivedOf(tokens);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -129,17 +111,8 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     private void record(String helpdeskId, byte[] body, long receivedAtNanos) {
-        posts.incrementAndGet();
-        bytes.addAndGet(body.length);
-        Optional<String> token = subjectOf(body).map(TOKEN::matcher).filter(Matcher::find).map(Matcher::group);
-        if (token.isEmpty()) {
-            withoutToken.incrementAndGet();
-            return;
-        }
-        Post post = new Post(token.get(), helpdeskId, receivedAtNanos, body.length);
-        if (firstPostByToken.putIfAbsent(token.get(), post) != null) {
-            duplicates.incrementAndGet();
-        }
+        Optional<String> token = subjectOf(body).flatMap(ArrivalLog::tokenIn);
+        log.record(token, new Post(token.orElse(null), helpdeskId, receivedAtNanos, body.length), body.length);
     }
 
     /** The top-level "subject" of a JSON object, read with the streaming parser: the rest is skipped, not built. */
