@@ -172,12 +172,23 @@ final class MxConversation {
             return RecipientOutcome.answered(recipient, rcptTo, remote, source);
         }
         SmtpReply data = connection.data(envelope.content());
+        if (!data.positive()) {
+            // A refused DATA leaves the transaction open (Postfix answers the next MAIL with 503 "nested MAIL command").
+            resetUnlessClosing(connection, data);
+        }
         return RecipientOutcome.answered(recipient, data, remote, source);
     }
 
-    private static void resetUnlessClosing(SmtpConnection connection, SmtpReply reply) throws IOException {
-        if (reply.code() != 421) {
+    private static void resetUnlessClosing(SmtpConnection connection, SmtpReply reply) {
+        if (reply.code() == 421) {
+            return;
+        }
+        try {
             connection.reset();
+        } catch (IOException e) {
+            // The recipient's answer is known. Closed, not reused: after a timeout a late reply would answer the next command.
+            LOGGER.debug("RSET failed after {}: {}", reply, e.getMessage());
+            connection.close();
         }
     }
 
