@@ -160,9 +160,7 @@ public final class SmtpConnection implements Closeable {
         }
         SSLSocket tlsSocket = (SSLSocket) factory.createSocket(socket, serverName, socket.getPort(), true);
         SSLParameters parameters = tlsSocket.getSSLParameters();
-        if (serverName.contains(".") && !Character.isDigit(serverName.charAt(serverName.length() - 1))) {
-            parameters.setServerNames(List.of(new SNIHostName(serverName)));
-        }
+        serverNameIndication(serverName).ifPresent(name -> parameters.setServerNames(List.of(name)));
         tlsSocket.setSSLParameters(parameters);
         tlsSocket.setUseClientMode(true);
         tlsSocket.startHandshake();
@@ -181,6 +179,20 @@ public final class SmtpConnection implements Closeable {
         TlsSession session = new TlsSession(tlsSocket.getSession().getProtocol(), tlsSocket.getSession().getCipherSuite(), chain);
         tls = Optional.of(session);
         return new StartTlsResult(reply, tls);
+    }
+
+    /** SNI (RFC 6066 3) takes a host name without the root dot, and no address literal. */
+    private static Optional<SNIHostName> serverNameIndication(String serverName) {
+        String name = serverName.endsWith(".") ? serverName.substring(0, serverName.length() - 1) : serverName;
+        if (!name.contains(".") || Character.isDigit(name.charAt(name.length() - 1))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new SNIHostName(name));
+        } catch (IllegalArgumentException e) {
+            // a name SNI cannot carry (an underscore, say) goes without: the certificate check still names the host
+            return Optional.empty();
+        }
     }
 
     /** The answer to STARTTLS, and the session when the handshake was made. */

@@ -298,6 +298,30 @@ class SmtpConnectionTest {
     }
 
     @Test
+    void aServerNameWithTheRootDotIsSentWithout() throws Exception {
+        connect(ScriptedSmtpServer.builder().startTls(CA.issue("mx.example.com").sslContext()));
+        connection.greeting();
+        connection.hello("sender.example.org");
+
+        assertThat(connection.startTls(verifyingFactory(), "mx.example.com.").session()).isPresent();
+        connection.hello("sender.example.org");
+
+        assertThat(server.sessions().get(0).tlsServerName()).hasValue("mx.example.com");
+    }
+
+    @Test
+    void aServerNameThatSniCannotCarryIsLeftOut() throws Exception {
+        connect(ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned("mx_1.example.com").sslContext()));
+        connection.greeting();
+        connection.hello("sender.example.org");
+
+        assertThat(connection.startTls(OutboundTrust.jdkDefault().unverifiedSocketFactory(), "mx_1.example.com").session()).isPresent();
+        connection.hello("sender.example.org");
+
+        assertThat(server.sessions().get(0).tlsServerName()).isEmpty();
+    }
+
+    @Test
     void aRefusedStartTlsLeavesTheConnectionInClear() throws Exception {
         connect(ScriptedSmtpServer.builder().startTls(CA.issue("mx.example.com").sslContext()));
         server.answer("STARTTLS", "454 4.7.0 TLS not available due to temporary reason");
