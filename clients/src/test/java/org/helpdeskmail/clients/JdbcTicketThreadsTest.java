@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.helpdeskmail.testing.EmbeddedDerby;
 
 /** Against a real embedded Derby database in a temporary directory. */
 class JdbcTicketThreadsTest {

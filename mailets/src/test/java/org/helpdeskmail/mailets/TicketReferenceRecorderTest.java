@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.helpdeskmail.testing.EmbeddedDerby;
 
 /** With the real ticket store on an embedded Derby database. */
 class TicketReferenceRecorderTest {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.helpdeskmail.testing.EmbeddedDerby;
 
 /** The decisions that need no HTTP: the integration tests cover the POSTs against a real receiver. */
 class WebhookDeliveryTest {
