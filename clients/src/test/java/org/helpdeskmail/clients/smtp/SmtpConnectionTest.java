@@ -26,6 +26,7 @@ import org.helpdeskmail.testing.tls.TestCertificateAuthority;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Against a real SMTP server on loopback whose replies each test scripts. */
@@ -284,41 +285,23 @@ class SmtpConnectionTest {
         });
     }
 
-    @Test
-    void noServerNameIndicationForAnAddressLiteral() throws Exception {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "mx.example.com    | mx.example.com",
+        "mx.example.com.   | mx.example.com",
+        "127.0.0.1         | ''",
+        "mx_1.example.com  | ''",
+    })
+    void sendsTheServerNameIndicationThatSniCanCarry(String serverName, String expected) throws Exception {
         connect(ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned("mx.example.com").sslContext()));
         connection.greeting();
         connection.hello("sender.example.org");
 
-        assertThat(connection.startTls(OutboundTrust.jdkDefault().unverifiedSocketFactory(), "127.0.0.1").session()).isPresent();
+        assertThat(connection.startTls(OutboundTrust.jdkDefault().unverifiedSocketFactory(), serverName).session()).isPresent();
         connection.hello("sender.example.org");
 
         assertThat(server.sessions().get(0).tlsProtocol()).isPresent();
-        assertThat(server.sessions().get(0).tlsServerName()).isEmpty();
-    }
-
-    @Test
-    void aServerNameWithTheRootDotIsSentWithout() throws Exception {
-        connect(ScriptedSmtpServer.builder().startTls(CA.issue("mx.example.com").sslContext()));
-        connection.greeting();
-        connection.hello("sender.example.org");
-
-        assertThat(connection.startTls(verifyingFactory(), "mx.example.com.").session()).isPresent();
-        connection.hello("sender.example.org");
-
-        assertThat(server.sessions().get(0).tlsServerName()).hasValue("mx.example.com");
-    }
-
-    @Test
-    void aServerNameThatSniCannotCarryIsLeftOut() throws Exception {
-        connect(ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned("mx_1.example.com").sslContext()));
-        connection.greeting();
-        connection.hello("sender.example.org");
-
-        assertThat(connection.startTls(OutboundTrust.jdkDefault().unverifiedSocketFactory(), "mx_1.example.com").session()).isPresent();
-        connection.hello("sender.example.org");
-
-        assertThat(server.sessions().get(0).tlsServerName()).isEmpty();
+        assertThat(server.sessions().get(0).tlsServerName().orElse("")).isEqualTo(expected);
     }
 
     @Test

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** One session with a real SMTP server on loopback whose replies each test scripts. */
 class MxConversationTest {
@@ -243,11 +244,12 @@ class MxConversationTest {
         assertThat(failed.failure().diagnostic()).startsWith("cannot connect to " + REMOTE);
     }
 
-    @Test
-    void mayUsesStartTlsWhenOfferedWhateverTheCertificate() throws Exception {
+    @ParameterizedTest
+    @MethodSource("decisionsThatTakeAnyCertificate")
+    void startTlsWhenOfferedWhateverTheCertificate(MxTlsDecision decision) throws Exception {
         server = ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned("somewhere.else").sslContext()).start();
 
-        Answered answered = answered(deliver(decision(TlsPolicy.MAY), "jane@customer.example"));
+        Answered answered = answered(deliver(decision, "jane@customer.example"));
 
         assertThat(answered.tls()).isPresent();
         assertThat(answered.outcomes()).singleElement().extracting(RecipientOutcome::kind).isEqualTo(Kind.DELIVERED);
@@ -257,14 +259,24 @@ class MxConversationTest {
         assertThat(server.sessions().get(0).tlsServerName()).contains(MX);
     }
 
-    @Test
-    void mayDeliversInClearWhenStartTlsIsNotOffered() throws Exception {
+    static List<MxTlsDecision> decisionsThatTakeAnyCertificate() {
+        return List.of(decision(TlsPolicy.MAY), decision(TlsPolicy.ENCRYPT), reportOnly(TlsPolicy.VERIFY));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisionsThatDeliverInClear")
+    void deliversInClearWhenStartTlsIsNotOffered(MxTlsDecision decision) throws Exception {
         server = ScriptedSmtpServer.builder().start();
 
-        Answered answered = answered(deliver(decision(TlsPolicy.MAY), "jane@customer.example"));
+        Answered answered = answered(deliver(decision, "jane@customer.example"));
 
         assertThat(answered.tls()).isEmpty();
+        assertThat(answered.outcomes()).singleElement().extracting(RecipientOutcome::kind).isEqualTo(Kind.DELIVERED);
         assertThat(server.messages()).singleElement().extracting(ScriptedSmtpServer.Message::tlsProtocol).isEqualTo(Optional.empty());
+    }
+
+    static List<MxTlsDecision> decisionsThatDeliverInClear() {
+        return List.of(decision(TlsPolicy.MAY), reportOnly(TlsPolicy.VERIFY), reportOnly(TlsPolicy.ENCRYPT));
     }
 
     @Test
@@ -309,16 +321,6 @@ class MxConversationTest {
     }
 
     @Test
-    void encryptTakesAnyCertificate() throws Exception {
-        server = ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned("somewhere.else").sslContext()).start();
-
-        Answered answered = answered(deliver(decision(TlsPolicy.ENCRYPT), "jane@customer.example"));
-
-        assertThat(answered.tls()).isPresent();
-        assertThat(answered.outcomes()).singleElement().extracting(RecipientOutcome::kind).isEqualTo(Kind.DELIVERED);
-    }
-
-    @Test
     void verifyDeliversToAHostWithATrustedCertificateForItsName() throws Exception {
         server = ScriptedSmtpServer.builder().startTls(CA.issue(MX).sslContext()).start();
 
@@ -352,28 +354,6 @@ class MxConversationTest {
         assertThat(failed.failure().enhancedStatus()).isEqualTo("4.7.5");
         assertThat(failed.failure().diagnostic()).contains("certificate does not name " + MX);
         assertThat(server.messages()).isEmpty();
-    }
-
-    @Test
-    void reportOnlyDeliversInClearWhenStartTlsIsNotOffered() throws Exception {
-        server = ScriptedSmtpServer.builder().start();
-
-        Answered answered = answered(deliver(reportOnly(TlsPolicy.VERIFY), "jane@customer.example"));
-
-        assertThat(answered.tls()).isEmpty();
-        assertThat(answered.outcomes()).singleElement().extracting(RecipientOutcome::kind).isEqualTo(Kind.DELIVERED);
-        assertThat(server.messages()).hasSize(1);
-    }
-
-    @Test
-    void reportOnlyDeliversOverTlsDespiteAnInvalidCertificate() throws Exception {
-        server = ScriptedSmtpServer.builder().startTls(TestCertificateAuthority.selfSigned(MX).sslContext()).start();
-
-        Answered answered = answered(deliver(reportOnly(TlsPolicy.VERIFY), "jane@customer.example"));
-
-        assertThat(answered.tls()).isPresent();
-        assertThat(answered.outcomes()).singleElement().extracting(RecipientOutcome::kind).isEqualTo(Kind.DELIVERED);
-        assertThat(server.messages()).singleElement().satisfies(message -> assertThat(message.tlsProtocol()).isPresent());
     }
 
     @Test
