@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
-import org.apache.derby.jdbc.EmbeddedDataSource;
 import org.apache.james.core.MailAddress;
 import org.helpdeskmail.clients.outbound.ReturnPaths.Traced;
+import org.helpdeskmail.testing.EmbeddedDerby;
 import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,28 +28,18 @@ class ReturnPathsTest {
     @TempDir
     Path directory;
     private final ManualClock clock = new ManualClock();
-    private EmbeddedDataSource dataSource;
+    private EmbeddedDerby derby;
     private ReturnPaths returnPaths;
 
     @BeforeEach
     void openDatabase() throws SQLException {
-        if (System.getProperty("derby.stream.error.file") == null) {
-            System.setProperty("derby.stream.error.file", "target/derby.log");
-        }
-        dataSource = new EmbeddedDataSource();
-        dataSource.setDatabaseName(directory.resolve("database").toString());
-        dataSource.setCreateDatabase("create");
-        returnPaths = new ReturnPaths(dataSource, ADDRESSES, SECRET, clock);
+        derby = new EmbeddedDerby(directory);
+        returnPaths = new ReturnPaths(derby.dataSource(), ADDRESSES, SECRET, clock);
     }
 
     @AfterEach
-    void shutDownDatabase() {
-        dataSource.setShutdownDatabase("shutdown");
-        try {
-            dataSource.getConnection().close();
-        } catch (SQLException shutDown) {
-            // Derby confirms a shutdown with an exception (08006)
-        }
+    void shutDownDatabase() throws SQLException {
+        derby.close();
     }
 
     @Test
@@ -135,7 +125,7 @@ class ReturnPathsTest {
     void anotherSecretTracesNothing() throws Exception {
         String returnPath = returnPaths.issue("mail-1", Optional.empty(), new MailAddress("jane@customer.example"));
 
-        ReturnPaths otherSecret = new ReturnPaths(dataSource, ADDRESSES, "another secret, just as long", clock);
+        ReturnPaths otherSecret = new ReturnPaths(derby.dataSource(), ADDRESSES, "another secret, just as long", clock);
 
         assertThat(otherSecret.trace(new MailAddress(returnPath))).isEmpty();
     }
