@@ -99,7 +99,7 @@ public final class SmtpConnection implements Closeable {
     public SmtpReply hello(String name) throws IOException {
         SmtpReply reply = command("EHLO " + name);
         if (reply.code() == 500 || reply.code() == 502) {
-            extensions = Set.of();
+            forgetExtensions();
             return command("HELO " + name);
         }
         if (reply.positive()) {
@@ -128,6 +128,11 @@ public final class SmtpConnection implements Closeable {
             }
         }
         extensions = Set.copyOf(keywords);
+    }
+
+    private void forgetExtensions() {
+        extensions = Set.of();
+        sizeLimit = OptionalLong.empty();
     }
 
     public boolean supports(String extension) {
@@ -165,7 +170,8 @@ public final class SmtpConnection implements Closeable {
         tlsSocket.setUseClientMode(true);
         tlsSocket.startHandshake();
         use(tlsSocket);
-        extensions = Set.of();
+        // What the server said in clear may have been forged (RFC 3207 4.2).
+        forgetExtensions();
         List<X509Certificate> chain = new ArrayList<>();
         try {
             for (Certificate certificate : tlsSocket.getSession().getPeerCertificates()) {

@@ -107,6 +107,7 @@ class SmtpConnectionTest {
         assertThat(hello.lines()).containsExactly("mx.scripted.test");
         assertThat(connection.supports("STARTTLS")).isFalse();
         assertThat(connection.supports("SIZE")).isFalse();
+        assertThat(connection.sizeLimit()).isEmpty();
         assertThat(server.sessions().get(0).commands()).containsExactly("EHLO sender.example.org", "HELO sender.example.org");
     }
 
@@ -254,10 +255,11 @@ class SmtpConnectionTest {
     @Test
     void startTlsGivesTheSessionAndTheServerChainThenNeedsEhloAgain() throws Exception {
         IssuedCertificate certificate = CA.issue("mx.example.com");
-        connect(ScriptedSmtpServer.builder().hostName("mx.example.com").startTls(certificate.sslContext()));
+        connect(ScriptedSmtpServer.builder().hostName("mx.example.com").extensions("SIZE 1000000", "8BITMIME").startTls(certificate.sslContext()));
         connection.greeting();
         connection.hello("sender.example.org");
         assertThat(connection.supports("STARTTLS")).isTrue();
+        assertThat(connection.sizeLimit()).hasValue(1_000_000L);
         assertThat(connection.tls()).isEmpty();
 
         SmtpConnection.StartTlsResult result = connection.startTls(verifyingFactory(), "mx.example.com");
@@ -270,8 +272,10 @@ class SmtpConnectionTest {
         assertThat(connection.tls()).contains(session);
         assertThat(connection.supports("STARTTLS")).as("extensions are forgotten until the next EHLO").isFalse();
         assertThat(connection.supports("8BITMIME")).isFalse();
+        assertThat(connection.sizeLimit()).isEmpty();
 
         connection.hello("sender.example.org");
+        assertThat(connection.sizeLimit()).hasValue(1_000_000L);
         assertThat(connection.supports("8BITMIME")).isTrue();
         assertThat(connection.supports("STARTTLS")).isFalse();
         sendMessage("Subject: over TLS\r\n\r\nsecret\r\n");
