@@ -119,7 +119,8 @@ public final class OutboundBenchmark {
         OutboundOptions.Peer peer = options.peer();
         int colon = peer.smtp().lastIndexOf(':');
         InetSocketAddress smtp = new InetSocketAddress(peer.smtp().substring(0, colon), Integer.parseInt(peer.smtp().substring(colon + 1)));
-        System.out.println("measuring the peer (" + peer.description() + ") at " + peer.smtp() + ", sink port " + sink.port());
+        System.out.println("measuring the peer (" + peer.description() + ") at " + peer.smtp() + ", sink port " + sink.port()
+            + "; its CPU: " + peer.cpuCgroups().stream().map(path -> path.getFileName().toString()).toList());
         Target target = new Target(peer.description(), smtp, null, null, () -> cgroupCpu(peer.cpuCgroups()),
             () -> MemorySampler.startCgroup(peer.memoryCgroup()));
         return measure(target, sink, mix, null, null);

@@ -46,4 +46,22 @@ class MessageSampleTest {
 
         assertThat(new String(data, StandardCharsets.UTF_8)).contains("caf\u00e9 \u2013 ok\r\n");
     }
+
+    @Test
+    void givesEachMessageItsOwnMessageIdWhenAsked() {
+        byte[] message = "Message-ID:\n <ticket-1@x.example>\nSubject: s\nFrom: a@b.example\n\nbody\n".getBytes(StandardCharsets.US_ASCII);
+
+        byte[] data = MessageSample.parse("x", message, true).dataWithSubject("bench-r1-4");
+
+        assertThat(new String(data, StandardCharsets.US_ASCII))
+            .isEqualTo("Message-ID: <bench-r1-4@bench.test>\r\nSubject: bench-r1-4\r\nFrom: a@b.example\r\n\r\nbody\r\n.\r\n");
+    }
+
+    @Test
+    void addsAMessageIdWhenTheSampleHasNone() {
+        byte[] data = MessageSample.parse("x", "From: a@b.example\n\nbody\n".getBytes(StandardCharsets.US_ASCII), true).dataWithSubject("bench-r1-5");
+
+        assertThat(new String(data, StandardCharsets.US_ASCII))
+            .isEqualTo("From: a@b.example\r\nSubject: bench-r1-5\r\nMessage-ID: <bench-r1-5@bench.test>\r\n\r\nbody\r\n.\r\n");
+    }
 }
