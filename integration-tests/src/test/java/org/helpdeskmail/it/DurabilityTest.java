@@ -36,8 +36,8 @@ class DurabilityTest {
         }
     }
 
-    private int outgoingQueueSize() throws IOException {
-        return server.webadmin("/mailQueues/outgoing/mails").size();
+    private int spoolQueueSize() throws IOException {
+        return server.webadmin("/mailQueues/spool/mails").size();
     }
 
     @Test
@@ -48,9 +48,9 @@ class DurabilityTest {
         String deferred = "deferred " + UUID.randomUUID();
         String lastSecond = "last second " + UUID.randomUUID();
 
-        // Nothing listens on the sink port: the first attempt fails and the mail waits in "outgoing".
+        // Nothing listens on the sink port: the first attempt fails and the mail waits in the spool queue for its retry.
         submit(deferred);
-        await().atMost(Duration.ofSeconds(30)).until(() -> outgoingQueueSize() == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> spoolQueueSize() == 1);
         // Acknowledged just before the kill: it may still be in the spool, it must not be lost either.
         submit(lastSecond);
 
@@ -60,17 +60,17 @@ class DurabilityTest {
         assertThat(server.jamesCli("ListUsers").output()).contains("app@notify.example");
         assertThat(server.webadmin("/domains").toString()).contains("notify.example").contains("other.example");
         // Still down: both acknowledged mails are back in the queue, read from disk. A kill between
-        // RemoteDelivery's re-enqueue and its acknowledgement leaves a duplicate: at least once, never lost.
-        await().atMost(Duration.ofSeconds(30)).until(this::outgoingQueueSize, size -> size >= 2);
+        // MxDelivery's re-enqueue and its acknowledgement leaves a duplicate: at least once, never lost.
+        await().atMost(Duration.ofSeconds(30)).until(this::spoolQueueSize, size -> size >= 2);
         try (SmtpSink sink = SmtpSink.start(sinkPort)) {
             // Bring the deferred deliveries forward instead of waiting for the retry delay.
-            assertThat(server.request("PATCH", "/mailQueues/outgoing/mails?delayed=true", "{\"delayed\": false}").statusCode())
+            assertThat(server.request("PATCH", "/mailQueues/spool/mails?delayed=true", "{\"delayed\": false}").statusCode())
                 .isEqualTo(204);
             await().atMost(Duration.ofSeconds(60)).until(() -> sink.messages().size() >= 2);
             assertThat(sink.messages()).extracting(SmtpSink.Received::data)
                 .anySatisfy(data -> assertThat(data).contains("Subject: " + deferred))
                 .anySatisfy(data -> assertThat(data).contains("Subject: " + lastSecond));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> outgoingQueueSize() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> spoolQueueSize() == 0);
     }
 }

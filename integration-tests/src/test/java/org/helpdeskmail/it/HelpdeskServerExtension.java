@@ -85,6 +85,7 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
     private Path workDirectory;
     private Ports ports;
     private Process process;
+    private boolean started;
     private TestDnsServer dns;
 
     private HelpdeskServerExtension(Builder settings) {
@@ -206,6 +207,25 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
 
     /** Starts the server and waits until SMTP answers 220 and webadmin reports healthy. */
     public void start() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            long logStart = log().length();
+            try {
+                startOnce();
+                started = true;
+                return;
+            } catch (IllegalStateException e) {
+                // Free ports are picked before the server binds them; another process on this machine can take
+                // one in between. A first start then simply gets other ports; a restart must keep its own.
+                boolean portTaken = log().substring((int) logStart).contains("Address already in use");
+                if (started || !portTaken || attempt == 3) {
+                    throw e;
+                }
+                ports = new Ports(freePort(), freePort(), freePort(), freePort(), dns.port());
+            }
+        }
+    }
+
+    private void startOnce() throws Exception {
         process = launch();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
