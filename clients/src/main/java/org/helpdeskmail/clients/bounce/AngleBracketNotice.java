@@ -59,10 +59,10 @@ final class AngleBracketNotice implements NoticeFormat {
         boolean delayed = warning.map(pattern -> pattern.matcher(notice).find()).orElse(false);
         List<BouncedRecipient> recipients = new ArrayList<>();
         Matcher entry = ENTRY.matcher(notice);
-        while (entry.find()) {
+        while (recipients.size() < NoticeText.MAX_RECIPIENTS && entry.find()) {
             // Postfix names the alias we sent to as "expanded from": that is the address the report is about.
             String address = entry.group(2) != null ? entry.group(2) : entry.group(1);
-            recipients.add(NoticeText.recipient(address, entry.group(3), entry.group(3), delayed));
+            recipients.add(NoticeText.recipient(address, entry.group(3), NoticeText.remoteHost(entry.group(3)), delayed));
         }
         return recipients;
     }

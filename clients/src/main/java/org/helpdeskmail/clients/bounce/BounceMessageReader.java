@@ -40,9 +40,9 @@ final class BounceMessageReader {
     static final int MAX_MESSAGE_BYTES = 1024 * 1024;
     static final int MAX_PART_BYTES = 256 * 1024;
     private static final int MAX_DEPTH = 12;
-    private static final Pattern SCRIPT_OR_STYLE = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
     private static final Pattern LINE_BREAKING_TAG = Pattern.compile("(?i)<br\\s*/?>|</(?:p|div|tr|li|h\\d|table|pre)\\s*>");
-    private static final Pattern TAG = Pattern.compile("<[^>]*>");
+    // Not "<[^>]*>": on text full of unclosed '<' that would rescan to the end from each one.
+    private static final Pattern TAG = Pattern.compile("<[^<>]*>");
     private static final Pattern NUMERIC_ENTITY = Pattern.compile("&#(x?)([0-9a-fA-F]{1,6});");
 
     /** What the walk over the MIME tree found so far. */
@@ -169,10 +169,12 @@ final class BounceMessageReader {
         }
     }
 
-    /** Enough of HTML to text for finding addresses and replies in HTML-only notices; layout does not matter. */
+    /**
+     * Enough of HTML to text for finding addresses and replies in HTML-only notices; layout does not matter, and
+     * style sheets are left in since notices hold no addresses there.
+     */
     static String htmlToText(String html) {
-        String text = SCRIPT_OR_STYLE.matcher(html).replaceAll(" ");
-        text = LINE_BREAKING_TAG.matcher(text).replaceAll("\n");
+        String text = LINE_BREAKING_TAG.matcher(html).replaceAll("\n");
         text = TAG.matcher(text).replaceAll("");
         Matcher numeric = NUMERIC_ENTITY.matcher(text);
         StringBuilder decoded = new StringBuilder();

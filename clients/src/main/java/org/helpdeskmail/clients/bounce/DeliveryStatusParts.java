@@ -22,6 +22,9 @@ final class DeliveryStatusParts {
     static List<BouncedRecipient> recipients(List<ReportFields> groups) {
         List<BouncedRecipient> recipients = new ArrayList<>();
         for (ReportFields group : groups) {
+            if (recipients.size() == NoticeText.MAX_RECIPIENTS) {
+                break;
+            }
             Optional<String> address = group.typed("original-recipient").or(() -> group.typed("final-recipient")).map(NoticeText::address);
             if (address.isPresent() && address.get().contains("@")) {
                 recipients.add(recipient(address.get(), group));

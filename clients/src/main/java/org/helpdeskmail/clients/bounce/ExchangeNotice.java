@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,7 +26,7 @@ final class ExchangeNotice implements NoticeFormat {
         + "[ \\t]*(?:#([^\\n]*?)(?:##.*)?|Remote Server returned '([^\\n]*)'.*)$");
     private static final Pattern LISTED = Pattern.compile("(?i)delivery has (?:failed|been delayed) to these recipients or groups:?[ \\t]*\\n");
     private static final Pattern LISTED_ENTRY = Pattern.compile("(?m)^[ \\t]*(" + NoticeText.ADDRESS + ")(?:[ \\t]*<mailto:[^>]*>)?[ \\t]*(?:\\([^)\\n]*\\))?[ \\t]*\\n"
-        + "((?:[ \\t]*(?!\\S+@\\S+\\s*$)\\S.*\\n?)*)");
+        + "((?:[ \\t]*(?![^\\s@]+@[^\\s@]+\\s*$)\\S.*\\n?)*)");
     private static final Pattern MESSAGE_TO = Pattern.compile("(?i)your message to (" + NoticeText.ADDRESS + ") couldn't be delivered");
     private static final Pattern REPORTED_ERROR = Pattern.compile("(?im)^[ \\t]*reported error:[ \\t]*(.+)$");
 
@@ -42,21 +43,23 @@ final class ExchangeNotice implements NoticeFormat {
     @Override
     public List<BouncedRecipient> recipients(String notice) {
         boolean delayed = WARNING.matcher(notice).find();
+        // Exchange rarely names the remote host; when it does ("Message rejected by:"), once for the notice.
+        Optional<String> remoteHost = NoticeText.remoteHost(notice);
         Map<String, BouncedRecipient> recipients = new LinkedHashMap<>();
         Matcher administrators = ADMINISTRATORS.matcher(notice);
         if (administrators.find()) {
             Matcher entry = ADMIN_ENTRY.matcher(notice);
             entry.region(administrators.end(), notice.length());
-            while (entry.find()) {
+            while (recipients.size() < NoticeText.MAX_RECIPIENTS && entry.find()) {
                 String reply = entry.group(2) != null ? entry.group(2) : entry.group(3);
-                put(recipients, NoticeText.recipient(entry.group(1), reply, notice, delayed));
+                put(recipients, NoticeText.recipient(entry.group(1), reply, remoteHost, delayed));
             }
         }
         Matcher reportedError = REPORTED_ERROR.matcher(notice);
         if (reportedError.find()) {
             Matcher messageTo = MESSAGE_TO.matcher(notice);
-            while (messageTo.find()) {
-                putIfAbsent(recipients, NoticeText.recipient(messageTo.group(1), reportedError.group(1), notice, delayed));
+            while (recipients.size() < NoticeText.MAX_RECIPIENTS && messageTo.find()) {
+                putIfAbsent(recipients, NoticeText.recipient(messageTo.group(1), reportedError.group(1), remoteHost, delayed));
             }
         }
         Matcher listed = LISTED.matcher(notice);
@@ -64,8 +67,8 @@ final class ExchangeNotice implements NoticeFormat {
             int end = administrators.find(0) ? administrators.start() : notice.length();
             Matcher entry = LISTED_ENTRY.matcher(notice);
             entry.region(listed.end(), Math.max(listed.end(), end));
-            while (entry.find()) {
-                putIfAbsent(recipients, NoticeText.recipient(entry.group(1), entry.group(2), entry.group(2), delayed));
+            while (recipients.size() < NoticeText.MAX_RECIPIENTS && entry.find()) {
+                putIfAbsent(recipients, NoticeText.recipient(entry.group(1), entry.group(2), remoteHost, delayed));
             }
         }
         return new ArrayList<>(recipients.values());

@@ -37,8 +37,8 @@ final class EximNotice implements NoticeFormat {
         boolean delayed = WARNING.matcher(notice).find();
         List<BouncedRecipient> recipients = new ArrayList<>();
         Matcher entry = ENTRY.matcher(notice);
-        while (entry.find()) {
-            recipients.add(NoticeText.recipient(entry.group(1), entry.group(2), entry.group(2), delayed));
+        while (recipients.size() < NoticeText.MAX_RECIPIENTS && entry.find()) {
+            recipients.add(NoticeText.recipient(entry.group(1), entry.group(2), NoticeText.remoteHost(entry.group(2)), delayed));
         }
         return recipients;
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,13 +43,13 @@ final class GmailNotice implements NoticeFormat {
     public List<BouncedRecipient> recipients(String notice) {
         Set<String> addresses = new LinkedHashSet<>();
         Matcher sentence = SENTENCE_ADDRESS.matcher(notice);
-        while (sentence.find()) {
+        while (addresses.size() < NoticeText.MAX_RECIPIENTS && sentence.find()) {
             addresses.add(NoticeText.address(sentence.group(1)));
         }
         Matcher listed = LISTED_ADDRESSES.matcher(notice);
-        while (listed.find()) {
+        while (addresses.size() < NoticeText.MAX_RECIPIENTS && listed.find()) {
             Matcher address = ADDRESS.matcher(listed.group(1));
-            while (address.find()) {
+            while (addresses.size() < NoticeText.MAX_RECIPIENTS && address.find()) {
                 addresses.add(NoticeText.address(address.group()));
             }
         }
@@ -56,10 +57,11 @@ final class GmailNotice implements NoticeFormat {
         Matcher paragraph = FIRST_PARAGRAPH.matcher(notice);
         String diagnostic = reply.find() ? reply.group(1) : paragraph.find() ? paragraph.group(1) : "";
         boolean delayed = WARNING.matcher(notice).find();
+        Optional<String> remoteHost = NoticeText.remoteHost(notice);
         List<BouncedRecipient> recipients = new ArrayList<>();
         // One reply for all: Gmail's notices quote a single server reply even when they name several recipients.
         for (String address : addresses) {
-            recipients.add(NoticeText.recipient(address, diagnostic, notice, delayed));
+            recipients.add(NoticeText.recipient(address, diagnostic, remoteHost, delayed));
         }
         return recipients;
     }

@@ -27,38 +27,63 @@ record ReportFields(List<ReportFields.NamedValue> fields) {
     }
 
     static List<ReportFields> parse(String body) {
-        List<ReportFields> groups = new ArrayList<>();
-        List<NamedValue> current = new ArrayList<>();
+        GroupBuilder builder = new GroupBuilder();
         for (String line : body.split("\n")) {
             if (line.isBlank()) {
-                close(groups, current);
-                continue;
+                builder.closeGroup();
+            } else if ((line.startsWith(" ") || line.startsWith("\t")) && builder.hasField()) {
+                builder.continueValue(line.strip());
+            } else {
+                Matcher field = FIELD.matcher(line.strip());
+                if (field.matches()) {
+                    builder.startField(field.group(1).toLowerCase(Locale.ROOT), field.group(2).strip());
+                }
             }
-            if ((line.startsWith(" ") || line.startsWith("\t")) && !current.isEmpty()) {
-                NamedValue last = current.remove(current.size() - 1);
-                current.add(new NamedValue(last.name(), last.value() + " " + line.strip()));
-                continue;
-            }
-            Matcher field = FIELD.matcher(line.strip());
-            if (!field.matches()) {
-                continue;
-            }
-            String name = field.group(1).toLowerCase(Locale.ROOT);
-            // Some MTAs leave out the blank line between recipients: a second recipient field starts a new group.
-            if ((name.equals("final-recipient") || name.equals("original-recipient"))
-                && current.stream().anyMatch(existing -> existing.name().equals(name))) {
-                close(groups, current);
-            }
-            current.add(new NamedValue(name, field.group(2).strip()));
         }
-        close(groups, current);
-        return groups;
+        builder.closeGroup();
+        return builder.groups;
     }
 
-    private static void close(List<ReportFields> groups, List<NamedValue> current) {
-        if (!current.isEmpty()) {
-            groups.add(new ReportFields(current));
-            current.clear();
+    /** Collects the groups; a value grows in a StringBuilder, as a report may fold one field over thousands of lines. */
+    private static final class GroupBuilder {
+        final List<ReportFields> groups = new ArrayList<>();
+        private final List<NamedValue> fields = new ArrayList<>();
+        private String name;
+        private final StringBuilder value = new StringBuilder();
+
+        boolean hasField() {
+            return name != null;
+        }
+
+        void startField(String fieldName, String firstLine) {
+            closeField();
+            // Some MTAs leave out the blank line between recipients: a second recipient field starts a new group.
+            if ((fieldName.equals("final-recipient") || fieldName.equals("original-recipient"))
+                && fields.stream().anyMatch(existing -> existing.name().equals(fieldName))) {
+                closeGroup();
+            }
+            name = fieldName;
+            value.append(firstLine);
+        }
+
+        void continueValue(String line) {
+            value.append(' ').append(line);
+        }
+
+        void closeGroup() {
+            closeField();
+            if (!fields.isEmpty()) {
+                groups.add(new ReportFields(fields));
+                fields.clear();
+            }
+        }
+
+        private void closeField() {
+            if (name != null) {
+                fields.add(new NamedValue(name, value.toString().strip()));
+                name = null;
+                value.setLength(0);
+            }
         }
     }
 

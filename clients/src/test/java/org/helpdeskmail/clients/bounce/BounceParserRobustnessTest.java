@@ -13,6 +13,8 @@ import java.util.Optional;
 
 import org.helpdeskmail.clients.bounce.BounceReport.Kind;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.google.common.io.CountingInputStream;
 
@@ -60,7 +62,8 @@ class BounceParserRobustnessTest {
 
         assertThat(report).hasValueSatisfying(bounce -> {
             assertThat(bounce.kind()).isEqualTo(Kind.DSN);
-            assertThat(bounce.originalMessageId()).isEmpty();
+            // The attached original is cut off; the notice's "Original Message Headers" still name it.
+            assertThat(bounce.originalMessageId()).contains("<ticket-4900.1710403270.beef@helpdesk.example>");
             assertThat(bounce.recipients()).extracting(BouncedRecipient::address, BouncedRecipient::enhancedStatus, BouncedRecipient::classification)
                 .containsExactly(tuple("j.doe@contoso.com", Optional.of("5.1.10"), Classification.HARD));
         });
@@ -274,6 +277,33 @@ class BounceParserRobustnessTest {
             """;
 
         assertThat(parse(message)).isEmpty();
+    }
+
+    /**
+     * Inputs that once made a pattern backtrack for minutes; a regression shows as a test that does not end.
+     * Every notice signature is present, so every notice pattern runs over the filler.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"a@", "-", "\n", "<", " \n", "by a", "host a", "550 "})
+    void longRunsOfOneTokenEndQuickly(String token) throws IOException {
+        String signatures = "This is the mail system at host x. Hi. This is the qmail-send program.\n"
+            + "Delivery has failed to these recipients or groups:\nDiagnostic information for administrators:\n"
+            + "This message was created automatically by mail delivery software\n** Address not found **\nThe response was:\n";
+        String filler = token.repeat(BounceMessageReader.MAX_PART_BYTES / token.length());
+
+        assertThat(parse("From: MAILER-DAEMON@mail.example.org\nContent-Type: text/plain\n\n" + signatures + filler)).isEmpty();
+        assertThat(parse("From: MAILER-DAEMON@mail.example.org\nContent-Type: text/html\n\n" + signatures + filler)).isEmpty();
+    }
+
+    @Test
+    void aDeliveryStatusListingThousandsOfRecipientsIsCut() throws IOException {
+        String message = "From: MAILER-DAEMON@mail.example.org\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+            + "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.org\n\n"
+            + "Final-Recipient: rfc822; a@example.com\nAction: failed\nStatus: 5.1.1\n\n".repeat(5000) + "--b--\n";
+
+        Optional<BounceReport> report = parse(message);
+
+        assertThat(report).hasValueSatisfying(bounce -> assertThat(bounce.recipients()).hasSize(NoticeText.MAX_RECIPIENTS));
     }
 
     private Optional<BounceReport> parse(String message) throws IOException {
