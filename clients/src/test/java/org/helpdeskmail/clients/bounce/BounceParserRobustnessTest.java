@@ -69,6 +69,18 @@ class BounceParserRobustnessTest {
         });
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"rfc3464-multi.eml", "exim.eml", "qmail.eml", "exchange-text.eml"})
+    void lineEndingsDoNotMatter(String sample) throws IOException {
+        String text = BounceParserTest.text(sample);
+
+        Optional<BounceReport> withLineFeeds = parse(text);
+        Optional<BounceReport> withCrLf = parse(text.replace("\n", "\r\n"));
+
+        assertThat(withLineFeeds).isPresent();
+        assertThat(withCrLf).isEqualTo(withLineFeeds);
+    }
+
     @Test
     void aMessageCutInItsHeaderIsNotABounce() throws IOException {
         byte[] sample = BounceParserTest.bytes("rfc3464-single.eml");
