@@ -205,7 +205,7 @@ public final class SmtpConnection implements Closeable {
     public record StartTlsResult(SmtpReply reply, Optional<TlsSession> session) {
     }
 
-    /** MAIL FROM with the message size when the server announced SIZE, and BODY=8BITMIME when asked and offered. */
+    /** MAIL FROM, with the message size when the server announced SIZE (RFC 1870). */
     public SmtpReply mailFrom(String reversePath, long messageSize) throws IOException {
         StringBuilder command = new StringBuilder("MAIL FROM:<").append(reversePath).append('>');
         if (supports("SIZE")) {

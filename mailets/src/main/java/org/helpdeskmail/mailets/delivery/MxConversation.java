@@ -62,19 +62,19 @@ final class MxConversation {
             connection = SmtpConnection.open(new InetSocketAddress(address, settings.port()), Optional.empty(),
                 settings.connectTimeout(), settings.readTimeout());
         } catch (IOException e) {
-            return hostFailed("4.4.1", "cannot connect to " + remote.get() + ": " + e.getMessage(), Optional.empty(), remote, Optional.empty());
+            return hostFailed("4.4.1", "cannot connect to " + remote.get() + ": " + e.getMessage(), remote, Optional.empty());
         }
         Optional<String> source = Optional.of(connection.localAddress().getHostAddress());
         try {
             SmtpReply greeting = connection.greeting();
             if (!greeting.positive()) {
                 connection.quit();
-                return hostFailed("4.4.2", "greeting of " + remote.get() + ": " + greeting, Optional.of(greeting), remote, source);
+                return hostFailed("4.4.2", "greeting of " + remote.get() + ": " + greeting, remote, source);
             }
             SmtpReply hello = connection.hello(settings.heloName());
             if (!hello.positive()) {
                 connection.quit();
-                return hostFailed("4.4.2", "EHLO at " + remote.get() + ": " + hello, Optional.of(hello), remote, source);
+                return hostFailed("4.4.2", "EHLO at " + remote.get() + ": " + hello, remote, source);
             }
             Optional<HostFailed> refusal = secure(connection, mxHost, security, tryTls, remote, source);
             if (refusal.isPresent()) {
@@ -86,10 +86,10 @@ final class MxConversation {
         } catch (SSLException e) {
             connection.close();
             return new HostFailed(new RecipientOutcome.Failure("4.7.5", "TLS handshake with " + remote.get() + " failed: " + e.getMessage(),
-                Optional.empty(), remote, source), true);
+                remote, source), true);
         } catch (IOException e) {
             connection.close();
-            return hostFailed("4.4.2", "session with " + remote.get() + " failed: " + e.getMessage(), Optional.empty(), remote, source);
+            return hostFailed("4.4.2", "session with " + remote.get() + " failed: " + e.getMessage(), remote, source);
         }
     }
 
@@ -100,8 +100,7 @@ final class MxConversation {
         if (!(security.policy().usesStartTls() && tryTls && offered)) {
             if (security.policy().requiresTls() && !security.reportOnly()) {
                 connection.quit();
-                return Optional.of(hostFailed("4.7.10", remote.get() + " offers no STARTTLS and " + security.reason() + " requires TLS",
-                    Optional.empty(), remote, source));
+                return Optional.of(hostFailed("4.7.10", remote.get() + " offers no STARTTLS and " + security.reason() + " requires TLS", remote, source));
             }
             if (security.policy().requiresTls()) {
                 LOGGER.warn("{}: {} offers no STARTTLS; delivering in clear", security.reason(), remote.get());
@@ -113,7 +112,7 @@ final class MxConversation {
             if (security.policy().requiresTls() && !security.reportOnly()) {
                 connection.quit();
                 return Optional.of(hostFailed("4.7.10", remote.get() + " refused STARTTLS (" + started.reply() + ") and "
-                    + security.reason() + " requires TLS", Optional.of(started.reply()), remote, source));
+                    + security.reason() + " requires TLS", remote, source));
             }
             return Optional.empty();
         }
@@ -124,13 +123,13 @@ final class MxConversation {
             } else if (problem.isPresent()) {
                 connection.quit();
                 return Optional.of(hostFailed("4.7.5", "certificate of " + remote.get() + " not valid: " + problem.get()
-                    + " (" + security.reason() + ")", Optional.empty(), remote, source));
+                    + " (" + security.reason() + ")", remote, source));
             }
         }
         SmtpReply hello = connection.hello(settings.heloName());
         if (!hello.positive()) {
             connection.quit();
-            return Optional.of(hostFailed("4.4.2", "EHLO after STARTTLS at " + remote.get() + ": " + hello, Optional.of(hello), remote, source));
+            return Optional.of(hostFailed("4.4.2", "EHLO after STARTTLS at " + remote.get() + ": " + hello, remote, source));
         }
         return Optional.empty();
     }
@@ -154,7 +153,7 @@ final class MxConversation {
         // What the host did not answer for (it closed, or said 421) waits for the next attempt.
         for (MailAddress recipient : recipients.subList(outcomes.size(), recipients.size())) {
             outcomes.add(RecipientOutcome.failed(recipient, new RecipientOutcome.Failure("4.4.2",
-                "session with " + remote + " ended before this recipient", Optional.empty(), Optional.of(remote), Optional.of(source))));
+                "session with " + remote + " ended before this recipient", Optional.of(remote), Optional.of(source))));
         }
         return outcomes;
     }
@@ -192,8 +191,7 @@ final class MxConversation {
         }
     }
 
-    private static HostFailed hostFailed(String status, String diagnostic, Optional<SmtpReply> reply, Optional<String> remote,
-                                         Optional<String> source) {
-        return new HostFailed(new RecipientOutcome.Failure(status, diagnostic, reply, remote, source), false);
+    private static HostFailed hostFailed(String status, String diagnostic, Optional<String> remote, Optional<String> source) {
+        return new HostFailed(new RecipientOutcome.Failure(status, diagnostic, remote, source), false);
     }
 }

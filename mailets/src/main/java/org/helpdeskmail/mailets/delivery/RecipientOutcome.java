@@ -8,7 +8,7 @@ import org.helpdeskmail.clients.smtp.SmtpReply;
 /**
  * What became of one recipient in one attempt.
  *
- * @param smtpCode       the code of the reply that decided, when a server gave one
+ * @param smtpCode       the code of the reply that decided the recipient's fate, when a server gave one
  * @param enhancedStatus the reply's enhanced status, or the RFC 3463 code of a failure without a
  *                       reply (4.4.3 DNS, 4.4.1 no answer, 4.7.5 TLS, 5.1.10 null MX, ...)
  * @param diagnostic     the reply, or what went wrong before any reply
@@ -25,9 +25,10 @@ public record RecipientOutcome(MailAddress recipient, Kind kind, Optional<Intege
     }
 
     static RecipientOutcome failed(MailAddress recipient, Failure failure) {
+        // The failure's own status decides and is reported: a host that greeted with 554 makes the
+        // recipient wait for another host or attempt, which a 5.x.x status in a "deferred" event would misstate.
         Kind kind = failure.enhancedStatus().startsWith("5") ? Kind.BOUNCED : Kind.DEFERRED;
-        return new RecipientOutcome(recipient, kind, failure.reply().map(SmtpReply::code),
-            Optional.of(failure.reply().flatMap(SmtpReply::enhancedStatus).orElse(failure.enhancedStatus())),
+        return new RecipientOutcome(recipient, kind, Optional.empty(), Optional.of(failure.enhancedStatus()),
             failure.diagnostic(), failure.remoteMx(), failure.sourceIp());
     }
 
@@ -36,10 +37,9 @@ public record RecipientOutcome(MailAddress recipient, Kind kind, Optional<Intege
      *
      * @param enhancedStatus its class (4 or 5) decides between deferring and bouncing
      */
-    record Failure(String enhancedStatus, String diagnostic, Optional<SmtpReply> reply, Optional<String> remoteMx,
-                   Optional<String> sourceIp) {
+    record Failure(String enhancedStatus, String diagnostic, Optional<String> remoteMx, Optional<String> sourceIp) {
         static Failure of(String enhancedStatus, String diagnostic) {
-            return new Failure(enhancedStatus, diagnostic, Optional.empty(), Optional.empty(), Optional.empty());
+            return new Failure(enhancedStatus, diagnostic, Optional.empty(), Optional.empty());
         }
     }
 }
