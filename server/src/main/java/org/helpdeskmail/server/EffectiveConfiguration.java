@@ -101,7 +101,25 @@ final class EffectiveConfiguration {
         Optional<String> fileSecret = file.get("webhook.secret");
         file.set("webhook.secret", "");
         file.save();
+        checkReturnPaths(file);
         return readSettings(file, overrides.webhookSecret().or(() -> fileSecret));
+    }
+
+    /** The VERP return paths are read by a Guice module later; a bad value must stop the start here, with exit 2. */
+    private static void checkReturnPaths(PropertiesConfigurationFile file) {
+        optional(file, "bounce.domain", value -> {
+            if (EnvironmentOverrides.domainList(value).size() != 1) {
+                throw new IllegalArgumentException("'" + value + "' is not one domain name");
+            }
+            return value;
+        });
+        optional(file, "bounce.prefix", value -> {
+            if (!value.matches("[a-z0-9][a-z0-9._-]{0,31}")) {
+                throw new IllegalArgumentException("'" + value + "' is not a local part of lower-case letters, digits, '.', '_' or '-'");
+            }
+            return value;
+        });
+        optional(file, "bounce.keep", EffectiveConfiguration::positiveDuration);
     }
 
     private static HelpdeskSettings readSettings(PropertiesConfigurationFile file, Optional<String> secret) {

@@ -109,6 +109,17 @@ class EffectiveConfigurationTest {
     }
 
     @Test
+    void badReturnPathSettingNamesTheKey() throws IOException {
+        Path helpdesk = source.resolve("helpdesk.properties");
+        String shipped = Files.readString(helpdesk);
+        Files.writeString(helpdesk, shipped.replace("bounce.domain=", "bounce.domain=bounces.example, other.example"));
+        assertThatThrownBy(() -> write(Map.of())).hasMessageContaining("helpdesk.properties: bounce.domain: 'bounces.example, other.example' is not one domain name");
+
+        Files.writeString(helpdesk, shipped.replace("bounce.prefix=bounces", "bounce.prefix=Bounces+"));
+        assertThatThrownBy(() -> write(Map.of())).hasMessageContaining("helpdesk.properties: bounce.prefix:");
+    }
+
+    @Test
     void processorThatMailCanRunOffIsRefused() throws IOException {
         Path mailetContainer = source.resolve("mailetcontainer.xml");
         Files.writeString(mailetContainer, Files.readString(mailetContainer).replace(
