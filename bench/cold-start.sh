@@ -23,7 +23,7 @@ export HELPDESK_DNS_SERVERS=127.0.0.1:${BENCH_DNS_PORT:-15353}
 export HELPDESK_HOSTNAME=mx.helpdesk.localhost
 # The JVM resolves client host names only from this file: no lookup leaves the machine.
 printf '127.0.0.1 localhost %s\n' "$(hostname)" > "$work/hosts"
-export JAVA_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djdk.net.hosts.file=$work/hosts"
+export JAVA_OPTS="-Xms64m -Xmx512m -XX:+UseSerialGC -Djdk.net.hosts.file=$work/hosts"
 mx_port=${HELPDESK_MX_BIND##*:}
 
 now_ms() { date +%s%3N; }

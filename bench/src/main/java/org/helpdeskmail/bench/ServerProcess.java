@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  */
 public final class ServerProcess implements AutoCloseable {
     /** What bin/helpdesk-mail uses when JAVA_OPTS is unset. */
-    private static final String DEFAULT_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    private static final String DEFAULT_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern SPOOL_SIZE = Pattern.compile("\"size\"\\s*:\\s*(\\d+)");
     /** The per-minute limits of the MX's Throttling handler (smtpserver.xml). */

@@ -32,6 +32,8 @@ public final class DeliveryEvents {
     private final MailetContext context;
     private final String processor;
     private final DeliveryEventJson json = new DeliveryEventJson();
+    // Session.getInstance reads the JavaMail resources of the class path each time: once is enough.
+    private final Session session = Session.getInstance(new Properties());
 
     public DeliveryEvents(boolean webhookConfigured, MailetContext context, String processor) {
         this.webhookConfigured = webhookConfigured;
@@ -46,7 +48,7 @@ public final class DeliveryEvents {
         if (!webhookConfigured) {
             return;
         }
-        MimeMessage message = new MimeMessage(Session.getInstance(new Properties()));
+        MimeMessage message = new MimeMessage(session);
         message.setSubject("delivery event " + event.type().jsonName() + " " + event.recipient());
         message.setText(text, "UTF-8");
         message.saveChanges();
