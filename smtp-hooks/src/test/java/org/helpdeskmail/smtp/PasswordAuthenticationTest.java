@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.time.Duration;
 import java.util.List;
 
 import org.apache.james.core.Username;
@@ -22,6 +25,7 @@ import org.apache.james.protocols.smtp.hook.AuthHook;
 import org.apache.james.smtpserver.UsersRepositoryAuthHook;
 import org.apache.james.user.api.UsersRepository;
 import org.apache.james.user.api.UsersRepositoryException;
+import org.helpdeskmail.testing.ManualClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +35,7 @@ class PasswordAuthenticationTest {
     private static final String PASSWORD = "a long password";
 
     private final UsersRepository users = mock(UsersRepository.class);
+    private final ManualClock clock = new ManualClock();
     private final AuthCmdHandler authCommand = new AuthCmdHandler();
 
     @BeforeEach
@@ -39,7 +44,7 @@ class PasswordAuthenticationTest {
         when(users.test(Username.of(USER), PASSWORD)).thenReturn(true);
         Authorizator authorizator = mock(Authorizator.class);
         authCommand.wireExtensions(AuthHook.class,
-            List.of(new PasswordAuthentication(users, authorizator), new UsersRepositoryAuthHook(users, authorizator)));
+            List.of(new PasswordAuthentication(users, authorizator, clock), new UsersRepositoryAuthHook(users, authorizator)));
     }
 
     private static SMTPSession session() {
@@ -77,5 +82,27 @@ class PasswordAuthenticationTest {
         when(users.test(Username.of(USER), PASSWORD)).thenThrow(new UsersRepositoryException("database down"));
 
         assertThat(authPlain(PASSWORD).getLines().get(0).toString()).startsWith("535 5.7.8 ");
+    }
+
+    @Test
+    void aPasswordJustVerifiedIsNotHashedAgainUntilVerifiedForHasPassed() throws Exception {
+        assertThat(authPlain(PASSWORD).getRetCode()).isEqualTo("235");
+        assertThat(authPlain(PASSWORD).getRetCode()).isEqualTo("235");
+        verify(users, times(1)).test(Username.of(USER), PASSWORD);
+
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(authPlain(PASSWORD).getRetCode()).isEqualTo("235");
+        verify(users, times(2)).test(Username.of(USER), PASSWORD);
+    }
+
+    @Test
+    void aRememberedPasswordDoesNotLetAnotherOneIn() throws Exception {
+        assertThat(authPlain(PASSWORD).getRetCode()).isEqualTo("235");
+
+        assertThat(authPlain("guess").getRetCode()).isEqualTo("535");
+        verify(users).test(Username.of(USER), "guess");
+        // The failure forgets the remembered one: the repository decides again.
+        assertThat(authPlain(PASSWORD).getRetCode()).isEqualTo("235");
+        verify(users, times(2)).test(Username.of(USER), PASSWORD);
     }
 }
