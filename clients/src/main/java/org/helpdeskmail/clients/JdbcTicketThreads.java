@@ -65,16 +65,15 @@ public final class JdbcTicketThreads implements TicketThreads {
             throw new IllegalArgumentException("ticket '" + ticket + "' is empty or longer than " + MAX_TICKET_LENGTH + " characters");
         }
         database.inConnection("remembering " + key, connection -> {
-            if (write(connection, UPDATE, key, reference, at) == 0) {
-                try {
-                    write(connection, INSERT, key, reference, at);
-                } catch (SQLException e) {
-                    if (!JdbcDatabase.isDuplicateKey(e)) {
-                        throw e;
-                    }
-                    // Remembered by another thread or node since the update: the latest write wins.
-                    write(connection, UPDATE, key, reference, at);
+            // A Message-ID is new nearly always: one INSERT (one commit) in the common case.
+            try {
+                write(connection, INSERT, key, reference, at);
+            } catch (SQLException e) {
+                if (!JdbcDatabase.isDuplicateKey(e)) {
+                    throw e;
                 }
+                // Remembered before (a retried submission, another node): the latest write wins.
+                write(connection, UPDATE, key, reference, at);
             }
             return null;
         });

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.helpdeskmail.testing.tls.TestCertificateAuthority;
 import org.helpdeskmail.testing.tls.MtaStsPolicyServer;
@@ -36,6 +37,8 @@ class OutboundDeliveryTest {
         .configure(conf -> {
             ConfigurationFiles.remoteSmtpPort(conf, mxPort);
             ConfigurationFiles.fastDeliveryRetries(conf, "1 minute");
+            // The events webhook's retries (and the inbound webhook's, unused here) within seconds.
+            ConfigurationFiles.replace(conf, "mailetcontainer.xml", "<initialDelay>1 minute</initialDelay>", "<initialDelay>1 second</initialDelay>");
             Path trusted = conf.resolve("test-ca.pem");
             authority.trustPem(trusted);
             ConfigurationFiles.replace(conf, "mailetcontainer.xml", "<trustedCertificates></trustedCertificates>",
@@ -79,6 +82,24 @@ class OutboundDeliveryTest {
             assertThat(request.header("X-Helpdesk-Signature"))
                 .isEqualTo(WebhookReceiver.expectedSignature(SECRET, request.header("X-Helpdesk-Timestamp"), request.body()));
             assertThat(server.log()).contains("delivery to mx.tls.test [127.0.0.2] (TLSv1.");
+        }
+    }
+
+    @Test
+    void anEventTheAppDidNotTakeIsRetriedFromTheDurableQueue() throws Exception {
+        publishMx("retry.test", "127.0.0.2");
+        AtomicInteger calls = new AtomicInteger();
+        events.answer(json -> calls.incrementAndGet() == 1 ? 503 : 200);
+        try (SmtpSink mx = SmtpSink.start("127.0.0.2", mxPort, Optional.empty())) {
+            app.submit(List.of("ivan@retry.test"));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> events.requests().stream().anyMatch(request -> request.answeredStatus() == 200));
+            List<WebhookReceiver.Request> posts = events.requests();
+            assertThat(posts).extracting(WebhookReceiver.Request::answeredStatus).containsExactly(503, 200);
+            // The same event, with the same idempotency key, the second time.
+            assertThat(posts.get(1).header("X-Helpdesk-Id")).isEqualTo(posts.get(0).header("X-Helpdesk-Id"));
+            assertThat(posts.get(1).json()).isEqualTo(posts.get(0).json());
+            assertThat(server.log()).contains("queued for retry");
         }
     }
 

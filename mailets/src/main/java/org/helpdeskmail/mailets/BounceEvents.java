@@ -76,8 +76,14 @@ public class BounceEvents extends GenericMailet {
         MailetParameters parameters = new MailetParameters(this);
         unmatchedProcessor = parameters.text("unmatchedProcessor", "bounce-unmatched");
         unparsedProcessor = parameters.text("unparsedProcessor", "bounce-unparsed");
-        events = new DeliveryEvents(settings.eventsUrl().isPresent(), getMailetContext(),
-            parameters.text("eventsProcessor", DeliveryEvents.DEFAULT_PROCESSOR));
+        events = new DeliveryEvents(settings, clock, getMailetContext(), parameters.text("eventsProcessor", DeliveryEvents.DEFAULT_PROCESSOR));
+    }
+
+    @Override
+    public void destroy() {
+        if (events != null) {
+            events.close();
+        }
     }
 
     @Override

@@ -109,9 +109,15 @@ public class MxDelivery extends GenericMailet {
         MailetParameters parameters = new MailetParameters(this);
         retryPolicy = parameters.retryPolicy("5 minutes", "2 hours", "5 days");
         bouncedProcessor = parameters.text("bouncedProcessor", "bounced");
-        events = new DeliveryEvents(settings.eventsUrl().isPresent(), getMailetContext(),
-            parameters.text("eventsProcessor", DeliveryEvents.DEFAULT_PROCESSOR));
+        events = new DeliveryEvents(settings, clock, getMailetContext(), parameters.text("eventsProcessor", DeliveryEvents.DEFAULT_PROCESSOR));
         transport = OutboundTransport.configure(parameters, dnsService, clock);
+    }
+
+    @Override
+    public void destroy() {
+        if (events != null) {
+            events.close();
+        }
     }
 
     @Override

@@ -17,7 +17,6 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.clients.WebhookClient;
-import org.helpdeskmail.clients.WebhookSigner;
 import org.helpdeskmail.mailets.MailetParameters;
 import org.helpdeskmail.mailets.RetryPolicy;
 import org.slf4j.Logger;
@@ -51,8 +50,7 @@ public class DeliveryEventWebhook extends GenericMailet {
     private RetryPolicy retryPolicy;
     private String failedProcessor;
     private String rejectedProcessor;
-    private WebhookSigner signer;
-    private WebhookClient client;
+    private DeliveryEvents events;
 
     @Inject
     public DeliveryEventWebhook(HelpdeskSettings settings, Clock clock) {
@@ -68,15 +66,13 @@ public class DeliveryEventWebhook extends GenericMailet {
         Duration readTimeout = parameters.duration("readTimeout", "30 seconds");
         failedProcessor = parameters.text("failedProcessor", "events-failed");
         rejectedProcessor = parameters.text("rejectedProcessor", "events-rejected");
-        signer = new WebhookSigner(settings.webhookSecret()
-            .orElseThrow(() -> new MessagingException(getMailetName() + ": no webhook secret (helpdesk.properties webhook.secret)")));
-        client = new WebhookClient(connectTimeout, readTimeout);
+        events = new DeliveryEvents(settings, clock, getMailetContext(), DeliveryEvents.DEFAULT_PROCESSOR, connectTimeout, readTimeout);
     }
 
     @Override
     public void destroy() {
-        if (client != null) {
-            client.close();
+        if (events != null) {
+            events.close();
         }
     }
 
@@ -89,7 +85,7 @@ public class DeliveryEventWebhook extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         String json = mail.getAttribute(DeliveryEvents.EVENT_JSON).map(attribute -> attribute.getValue().value().toString())
             .orElse(null);
-        if (json == null || settings.eventsUrl().isEmpty()) {
+        if (json == null || !events.webhookConfigured()) {
             // Not an event, or the webhook was switched off since it was queued: an operator decides.
             LOGGER.warn("{} holds no event to post or no events URL is set; kept in {}", mail.getName(), rejectedProcessor);
             forward(mail, rejectedProcessor, Duration.ZERO);
@@ -97,10 +93,7 @@ public class DeliveryEventWebhook extends GenericMailet {
         }
         String id = mail.getAttribute(DeliveryEvents.EVENT_ID).map(attribute -> attribute.getValue().value().toString()).orElse(mail.getName());
         Instant now = clock.instant();
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        long timestamp = now.getEpochSecond();
-        WebhookClient.Outcome outcome = client.post(
-            new WebhookClient.Delivery(settings.eventsUrl().get(), id, timestamp, signer.sign(timestamp, body)), body);
+        WebhookClient.Outcome outcome = events.post(id, json.getBytes(StandardCharsets.UTF_8));
         switch (outcome.verdict()) {
             case DELIVERED -> mail.setState(Mail.GHOST);
             case REJECTED -> {
