@@ -4,8 +4,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.mail.MessagingException;
 import javax.mail.Session;
@@ -30,12 +32,15 @@ import org.slf4j.LoggerFactory;
  * processor: through the durable queue it survives restarts and is retried like any inbound mail
  * ({@link DeliveryEventWebhook}). Posting first spares the queue a second mail per message in the
  * normal case; the message itself is still in the queue while its event is posted, so a crash
- * loses no event (the delivery is retried and reported again).
+ * loses no event (the delivery is retried and reported again). After a POST that failed, events go
+ * straight to the queue for {@value #PAUSE_SECONDS} seconds: an app that hangs must not hold every
+ * delivery for a read timeout.
  */
 public final class DeliveryEvents implements AutoCloseable {
     public static final String DEFAULT_PROCESSOR = "delivery-events";
     static final AttributeName EVENT_JSON = AttributeName.of("helpdesk.event.json");
     static final AttributeName EVENT_ID = AttributeName.of("helpdesk.event.id");
+    static final long PAUSE_SECONDS = 30;
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryEvents.class);
 
     private final Optional<URI> url;
@@ -47,6 +52,7 @@ public final class DeliveryEvents implements AutoCloseable {
     private final Session session = Session.getInstance(new Properties());
     private final Optional<WebhookSigner> signer;
     private final Optional<WebhookClient> client;
+    private final AtomicReference<Instant> directPostsPausedUntil = new AtomicReference<>(Instant.MIN);
 
     /**
      * @param connectTimeout and {@code readTimeout}: of every POST, immediate or retried
@@ -80,11 +86,18 @@ public final class DeliveryEvents implements AutoCloseable {
             return;
         }
         String id = DeliveryEventJson.id(event);
+        Instant now = clock.instant();
+        if (now.isBefore(directPostsPausedUntil.get())) {
+            enqueue(event, id, text);
+            return;
+        }
         WebhookClient.Outcome outcome = post(id, body);
         if (outcome.verdict() == WebhookClient.Verdict.DELIVERED) {
             return;
         }
-        LOGGER.info("events webhook did not take event {} ({}): queued for retry", id, outcome.detail());
+        directPostsPausedUntil.set(now.plusSeconds(PAUSE_SECONDS));
+        LOGGER.info("events webhook did not take event {} ({}): queued for retry; the next {} seconds of events go to the queue",
+            id, outcome.detail(), PAUSE_SECONDS);
         enqueue(event, id, text);
     }
 
