@@ -56,6 +56,6 @@ class DeliveryExpiryTest {
         // A soft bounce does not suppress the address; the mail waits for an operator in var/mail/bounced.
         assertThat(server.request("GET", "/suppressions/judy@down.test", null).statusCode()).isEqualTo(404);
         String bouncedMails = "/mailRepositories/" + URLEncoder.encode("var/mail/bounced", StandardCharsets.UTF_8) + "/mails";
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> server.webadmin(bouncedMails).size() == 1);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> server.webadmin(bouncedMails).size() == 1);
     }
 }
