@@ -3,6 +3,7 @@ package org.helpdeskmail.mailets;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,6 @@ import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.MimeMessageInputStream;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
@@ -205,12 +205,7 @@ public class BounceEvents extends GenericMailet {
     }
 
     private void forward(Mail mail, String processor) throws MessagingException {
-        MailImpl copy = MailImpl.duplicate(mail);
-        try {
-            getMailetContext().sendMail(copy, processor);
-        } finally {
-            copy.dispose();
-        }
+        Requeue.copy(getMailetContext(), mail, processor, Duration.ZERO, copy -> { });
         mail.setState(Mail.GHOST);
     }
 }

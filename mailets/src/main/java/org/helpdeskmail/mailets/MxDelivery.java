@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -20,7 +19,6 @@ import javax.mail.MessagingException;
 import org.apache.james.core.MailAddress;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -263,8 +261,7 @@ public class MxDelivery extends GenericMailet {
 
     private void forward(Mail mail, Collection<MailAddress> recipients, String state, String lastError, Duration delay, String messageKey,
                          Optional<Retry> retry) throws MessagingException {
-        MailImpl copy = MailImpl.duplicate(mail);
-        try {
+        Requeue.copy(getMailetContext(), mail, state, delay, copy -> {
             copy.setRecipients(List.copyOf(recipients));
             copy.setAttribute(new Attribute(LAST_ERROR, AttributeValue.of(lastError)));
             copy.setAttribute(new Attribute(MESSAGE_KEY, AttributeValue.of(messageKey)));
@@ -276,10 +273,6 @@ public class MxDelivery extends GenericMailet {
                 copy.removeAttribute(FIRST_ATTEMPT);
                 copy.removeAttribute(ATTEMPTS);
             }
-            copy.setState(state);
-            getMailetContext().sendMail(copy, state, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            copy.dispose();
-        }
+        });
     }
 }

@@ -16,14 +16,12 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.MimeMessageInputStream;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
@@ -311,22 +309,16 @@ public class WebhookDelivery extends GenericMailet {
      */
     private Mail send(Mail mail, Collection<MailAddress> recipients, String state, String lastError, Duration delay,
                       Optional<Integer> attempts) throws MessagingException {
-        MailImpl copy = MailImpl.duplicate(mail);
-        copy.setRecipients(List.copyOf(recipients));
-        copy.setAttribute(new Attribute(LAST_ERROR, AttributeValue.of(lastError)));
-        if (attempts.isPresent()) {
-            copy.setAttribute(new Attribute(ATTEMPTS, AttributeValue.of(attempts.get())));
-        } else {
-            copy.removeAttribute(FIRST_ATTEMPT);
-            copy.removeAttribute(ATTEMPTS);
-        }
-        copy.setState(state);
-        try {
-            getMailetContext().sendMail(copy, state, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            copy.dispose();
-        }
-        return copy;
+        return Requeue.copy(getMailetContext(), mail, state, delay, copy -> {
+            copy.setRecipients(List.copyOf(recipients));
+            copy.setAttribute(new Attribute(LAST_ERROR, AttributeValue.of(lastError)));
+            if (attempts.isPresent()) {
+                copy.setAttribute(new Attribute(ATTEMPTS, AttributeValue.of(attempts.get())));
+            } else {
+                copy.removeAttribute(FIRST_ATTEMPT);
+                copy.removeAttribute(ATTEMPTS);
+            }
+        });
     }
 
     private static Optional<Long> longAttribute(Mail mail, AttributeName name) {

@@ -85,13 +85,7 @@ public final class OutboundTransport {
             throw parameters.bad("trustedCertificates", trusted, "a readable PEM file of CA certificates: " + e.getMessage());
         }
         int mtaStsPort = parameters.integer("mtaStsPort", MtaStsPolicyFetcher.HTTPS_PORT, 1, 65_535);
-        Dns dns = host -> {
-            try {
-                return List.copyOf(dnsService.getAllByName(host));
-            } catch (UnknownHostException e) {
-                throw e;
-            }
-        };
+        Dns dns = host -> List.copyOf(dnsService.getAllByName(host));
         MtaStsResolver mtaSts = new MtaStsResolver(name -> txtRecords(dnsService, name),
             new MtaStsPolicyFetcher(trust.trustManager(), trust.verifyingSocketFactory(), dns, mtaStsPort, MtaStsPolicyFetcher.DEFAULT_TIMEOUT),
             clock);

@@ -4,12 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
-import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -18,6 +16,7 @@ import org.apache.mailet.base.GenericMailet;
 import org.helpdeskmail.clients.HelpdeskSettings;
 import org.helpdeskmail.clients.WebhookClient;
 import org.helpdeskmail.mailets.MailetParameters;
+import org.helpdeskmail.mailets.Requeue;
 import org.helpdeskmail.mailets.RetryPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,13 +120,7 @@ public class DeliveryEventWebhook extends GenericMailet {
     }
 
     private void forward(Mail mail, String state, Duration delay) throws MessagingException {
-        MailImpl copy = MailImpl.duplicate(mail);
-        try {
-            copy.setState(state);
-            getMailetContext().sendMail(copy, state, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            copy.dispose();
-        }
+        Requeue.copy(getMailetContext(), mail, state, delay, copy -> { });
         mail.setState(Mail.GHOST);
     }
 }
