@@ -85,7 +85,6 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
     private Path workDirectory;
     private Ports ports;
     private Process process;
-    private boolean started;
     private TestDnsServer dns;
 
     private HelpdeskServerExtension(Builder settings) {
@@ -211,13 +210,13 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
             long logStart = log().length();
             try {
                 startOnce();
-                started = true;
                 return;
             } catch (IllegalStateException e) {
-                // Free ports are picked before the server binds them; another process on this machine can take
-                // one in between. A first start then simply gets other ports; a restart must keep its own.
+                // Free ports are picked before the server binds them, and a restart binds them again: in between,
+                // another process (or an outgoing connection's ephemeral port) can take one. The server then simply
+                // gets other ports; tests ask ports() each time they connect.
                 boolean portTaken = log().substring((int) logStart).contains("Address already in use");
-                if (started || !portTaken || attempt == 3) {
+                if (!portTaken || attempt == 3) {
                     throw e;
                 }
                 ports = new Ports(freePort(), freePort(), freePort(), freePort(), dns.port());
