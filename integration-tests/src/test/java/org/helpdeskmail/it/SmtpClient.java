@@ -135,6 +135,22 @@ public final class SmtpClient implements Closeable {
         return readReply();
     }
 
+    /** Sends bytes as they are, without a line end of its own and without reading a reply. */
+    public void write(String raw) throws IOException {
+        output.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+        output.flush();
+    }
+
+    /** The next reply, however many lines it has. */
+    public Reply reply() throws IOException {
+        return readReply();
+    }
+
+    /** The socket's read timeout, for tests that wait for the server to speak (or to hang up) first. */
+    public void readTimeout(java.time.Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+    }
+
     private Reply readReply() throws IOException {
         List<String> lines = new ArrayList<>();
         while (true) {

@@ -36,7 +36,7 @@ final class EffectiveConfiguration {
         "DeliveryEventWebhook", "BounceEvents");
     /** The listeners of the helpdesk app, whose allow-list HELPDESK_SUBMISSION_NETWORKS sets. */
     private static final List<String> SUBMISSION_LISTENERS = List.of("submission", "submissions");
-    private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout connectionBacklog";
+    private static final String NUMBER_KEYS_OF_SMTP_SERVERS = "connectionLimit connectionLimitPerIP maxmessagesize connectiontimeout stressTimeout connectionBacklog";
 
     private final Path source;
     private final Path target;

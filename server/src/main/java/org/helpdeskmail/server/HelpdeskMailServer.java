@@ -34,6 +34,7 @@ import org.helpdeskmail.server.modules.LoopbackJmxModule;
 import org.helpdeskmail.server.modules.OutboundDeliveryModule;
 import org.helpdeskmail.server.modules.OutboundStoresModule;
 import org.helpdeskmail.server.modules.PortAwareDnsModule;
+import org.helpdeskmail.server.modules.SmtpListenersModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +107,12 @@ public final class HelpdeskMailServer {
     }
 
     static GuiceJamesServer start(Map<String, String> environment, Path home) throws Exception {
+        // James would look up every client's host name through the JVM's resolver on an I/O thread at
+        // connect; ClientNameLookup does it through our DNS service, off those threads.
+        System.setProperty("james.protocols.mdc.hostname", "false");
+        // SmtpLineFramer reads a bare LF as a line end and keeps smuggled dot lines in the message:
+        // James's own check would close the session on the first bare LF.
+        System.setProperty("james.prevent.smtp.smuggling", "false");
         EnvironmentOverrides overrides = EnvironmentOverrides.from(environment);
         Path confSource = Optional.ofNullable(environment.get("HELPDESK_CONF_DIR")).filter(value -> !value.isBlank())
             .map(Path::of).orElse(home.resolve("conf")).toAbsolutePath().normalize();
@@ -131,7 +138,7 @@ public final class HelpdeskMailServer {
 
         GuiceJamesServer server = GuiceJamesServer.forConfiguration(directories)
             .combineWith(STORAGE_AND_PROCESSING, PROTOCOLS, new HelpdeskSettingsModule(settings))
-            .overrideWith(new PortAwareDnsModule());
+            .overrideWith(new PortAwareDnsModule(), new SmtpListenersModule());
         server.start();
         ListenerReport.log(directories.effectiveConfiguration());
         return server;

@@ -2,12 +2,9 @@ package org.helpdeskmail.smtp;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -35,7 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.common.annotations.VisibleForTesting;
-import com.google.common.net.InetAddresses;
 
 /**
  * Greylisting at RCPT, per recipient: the first attempt of a (client network, sender, recipient)
@@ -84,8 +80,6 @@ import com.google.common.net.InetAddresses;
  */
 public class Greylisting implements RcptHook {
     static final String METRIC = "helpdesk_greylisted";
-    static final ProtocolSession.AttachmentKey<ReverseDns> REVERSE_DNS =
-        ProtocolSession.AttachmentKey.of("helpdesk.greylisting.reverse-dns", ReverseDns.class);
     private static final Logger LOGGER = LoggerFactory.getLogger(Greylisting.class);
     private static final Duration SWEEP_INTERVAL = Duration.ofHours(1);
     private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
@@ -113,10 +107,6 @@ public class Greylisting implements RcptHook {
      * The client's reverse DNS, once per connection: {@code name} is its PTR name ("" when it has
      * none), {@code confirmed} whether that name resolves back to the client's address.
      */
-    record ReverseDns(String name, boolean confirmed) {
-        static final ReverseDns NONE = new ReverseDns("", false);
-    }
-
     private final GreylistStore store;
     private final DNSService dnsService;
     private final Clock clock;
@@ -235,7 +225,7 @@ public class Greylisting implements RcptHook {
         if (weight >= current.dnsblWeight()) {
             return Optional.of("listed in " + weight + " DNSBL zone" + (weight == 1 ? "" : "s"));
         }
-        ReverseDns reverseDns = reverseDns(session, client);
+        ReverseDns reverseDns = ClientNameLookup.reverseDns(session, dnsService);
         if (reverseDns.confirmed()) {
             return Optional.empty();
         }
@@ -301,50 +291,6 @@ public class Greylisting implements RcptHook {
             .build();
     }
 
-    private ReverseDns reverseDns(SMTPSession session, InetAddress client) {
-        Optional<ReverseDns> known = session.getAttachment(REVERSE_DNS, ProtocolSession.State.Connection);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        ReverseDns verdict = lookUpReverseDns(client);
-        session.setAttachment(REVERSE_DNS, verdict, ProtocolSession.State.Connection);
-        return verdict;
-    }
-
-    /**
-     * Forward-confirmed reverse DNS through James's {@link DNSService}. Its {@code getHostName} answers
-     * the address itself when there is no PTR record (and also when the lookup failed: through it a
-     * timeout looks like no record), and its {@code getAllByName} returns an address literal as is,
-     * so an address literal for a name means "no PTR", not "confirmed".
-     */
-    @VisibleForTesting
-    ReverseDns lookUpReverseDns(InetAddress client) {
-        String name;
-        try {
-            name = dnsService.getHostName(client);
-        } catch (RuntimeException e) {
-            LOGGER.debug("PTR lookup of {} failed", client.getHostAddress(), e);
-            return ReverseDns.NONE;
-        }
-        if (name == null || name.isBlank() || InetAddresses.isInetAddress(withoutFinalDot(name))) {
-            return ReverseDns.NONE;
-        }
-        try {
-            Collection<InetAddress> addresses = dnsService.getAllByName(name);
-            byte[] clientBytes = client.getAddress();
-            boolean confirmed = addresses.stream().anyMatch(address -> Arrays.equals(address.getAddress(), clientBytes));
-            return new ReverseDns(name, confirmed);
-        } catch (UnknownHostException e) {
-            return new ReverseDns(name, false);
-        } catch (RuntimeException e) {
-            LOGGER.debug("Forward lookup of {} (PTR of {}) failed", name, client.getHostAddress(), e);
-            return new ReverseDns(name, false);
-        }
-    }
-
-    private static String withoutFinalDot(String name) {
-        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-    }
 
     /** Deletes expired entries at most once per {@link #SWEEP_INTERVAL}, on whichever RCPT finds it due. */
     private void sweepIfDue(Instant now, Settings current) {

@@ -3,6 +3,7 @@ package org.helpdeskmail.smtp;
 import java.util.stream.Collectors;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.smtpserver.JamesMessageHook;
@@ -28,11 +29,12 @@ public class InboundMailLog implements JamesMessageHook {
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         if (LOGGER.isInfoEnabled()) {
-            LOGGER.info("accepted mail={} session={} client={} helo={} tls={} mailFrom={} rcptTo={} size={} spf={} dnsbl={} auth={}",
+            LOGGER.info("accepted mail={} session={} client={} name={} helo={} tls={} mailFrom={} rcptTo={} size={} spf={} dnsbl={} auth={}",
                 mail.getName(),
                 session.getSessionID(),
-                mail.getRemoteAddr(),
-                attribute(mail, Mail.SMTP_HELO),
+                session.getRemoteAddress().getAddress().getHostAddress(),
+                ClientNameLookup.reverseDnsIfKnown(session).map(ReverseDns::confirmedNameOrUnknown).orElse("unknown"),
+                session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse("-"),
                 attribute(mail, MailAttributes.TLS),
                 mail.getMaybeSender().asString(),
                 mail.getRecipients().stream().map(MailAddress::asString).collect(Collectors.joining(",")),

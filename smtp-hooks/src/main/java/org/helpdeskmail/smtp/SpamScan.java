@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.common.annotations.VisibleForTesting;
-import com.google.common.net.InetAddresses;
 
 /**
  * At end of DATA, before the 250: asks Rspamd ({@link RspamdClient}, {@code /checkv2}) about the
@@ -98,8 +97,6 @@ public class SpamScan implements JamesMessageHook {
     static final String SCORE_HEADER = "X-Spam-Score";
     static final String STATUS_HEADER = "X-Spam-Status";
     static final String SUBJECT_PREFIX = "[SPAM] ";
-    static final ProtocolSession.AttachmentKey<String> CLIENT_NAME =
-        ProtocolSession.AttachmentKey.of("helpdesk.spamscan.client-name", String.class);
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SpamScan.class);
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -374,42 +371,12 @@ public class SpamScan implements JamesMessageHook {
         Optional<InetAddress> client = Optional.ofNullable(session.getRemoteAddress()).map(InetSocketAddress::getAddress);
         return new Envelope(
             client.map(InetAddress::getHostAddress),
-            client.map(address -> clientName(session, address)).filter(name -> !name.isEmpty()),
+            client.map(address -> ClientNameLookup.reverseDns(session, dnsService).name()).filter(name -> !name.isEmpty()),
             session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection),
             Optional.of(mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("")),
             mail.getRecipients().stream().map(MailAddress::asString).toList(),
             Optional.ofNullable(session.getUsername()).map(Username::asString),
             Optional.ofNullable(mail.getName()));
-    }
-
-    /** The client's PTR name, "" when it has none; once per connection. */
-    private String clientName(SMTPSession session, InetAddress client) {
-        Optional<Greylisting.ReverseDns> greylisting = session.getAttachment(Greylisting.REVERSE_DNS, ProtocolSession.State.Connection);
-        if (greylisting.isPresent()) {
-            return greylisting.get().name();
-        }
-        Optional<String> known = session.getAttachment(CLIENT_NAME, ProtocolSession.State.Connection);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        String name = lookUpName(client);
-        session.setAttachment(CLIENT_NAME, name, ProtocolSession.State.Connection);
-        return name;
-    }
-
-    /** James's getHostName answers the address itself when there is no PTR record, or the lookup failed. */
-    private String lookUpName(InetAddress client) {
-        try {
-            String name = dnsService.getHostName(client);
-            if (name == null || name.isBlank()) {
-                return "";
-            }
-            String withoutDot = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-            return InetAddresses.isInetAddress(withoutDot) ? "" : withoutDot;
-        } catch (RuntimeException e) {
-            LOGGER.debug("PTR lookup of {} failed", client.getHostAddress(), e);
-            return "";
-        }
     }
 
     private static void removeHeaders(MimeMessage message) throws MessagingException {

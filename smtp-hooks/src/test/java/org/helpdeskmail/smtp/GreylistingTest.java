@@ -352,7 +352,7 @@ class GreylistingTest {
         assertGreylisted(rcpt(greylisting, session), "5 minutes");
         assertGreylisted(rcpt(greylisting, session, SENDER, "billing@acme.helpdesk.example"), "5 minutes");
 
-        assertThat(session.getAttachment(Greylisting.REVERSE_DNS, ProtocolSession.State.Connection)).contains(Greylisting.ReverseDns.NONE);
+        assertThat(session.getAttachment(ClientNameLookup.REVERSE_DNS, ProtocolSession.State.Connection)).contains(ReverseDns.NONE);
         verify(dns, times(1)).getHostName(any());
         verify(dns, never()).getAllByName(anyString());
     }
@@ -377,7 +377,7 @@ class GreylistingTest {
         doAnswer(invocation -> List.of(InetAddresses.forString("203.0.113.9"), client)).when(dns).getAllByName("mx.example.org");
         Greylisting greylisting = configured();
 
-        assertThat(greylisting.lookUpReverseDns(client)).isEqualTo(new Greylisting.ReverseDns("mx.example.org", true));
+        assertThat(ReverseDns.lookUp(dns, client)).isEqualTo(new ReverseDns("mx.example.org", true));
     }
 
     @Test
@@ -385,11 +385,11 @@ class GreylistingTest {
         InetAddress client = InetAddresses.forString(CLIENT);
         Greylisting greylisting = configured();
         when(dns.getHostName(client)).thenThrow(new IllegalStateException("resolver broken"));
-        assertThat(greylisting.lookUpReverseDns(client)).isEqualTo(Greylisting.ReverseDns.NONE);
+        assertThat(ReverseDns.lookUp(dns, client)).isEqualTo(ReverseDns.NONE);
 
         when(dns.getHostName(InetAddresses.forString("198.51.100.8"))).thenReturn("gone.example.org");
-        assertThat(greylisting.lookUpReverseDns(InetAddresses.forString("198.51.100.8")))
-            .as("the PTR name has no address").isEqualTo(new Greylisting.ReverseDns("gone.example.org", false));
+        assertThat(ReverseDns.lookUp(dns, InetAddresses.forString("198.51.100.8")))
+            .as("the PTR name has no address").isEqualTo(new ReverseDns("gone.example.org", false));
     }
 
     @Test

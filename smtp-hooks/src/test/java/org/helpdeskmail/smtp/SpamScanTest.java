@@ -313,7 +313,7 @@ class SpamScanTest {
     @Test
     void greylistingsReverseDnsIsReused() throws Exception {
         SMTPSession session = session();
-        session.setAttachment(Greylisting.REVERSE_DNS, new Greylisting.ReverseDns("mx.example.org", true), ProtocolSession.State.Connection);
+        session.setAttachment(ClientNameLookup.REVERSE_DNS, new ReverseDns("mx.example.org", true), ProtocolSession.State.Connection);
 
         assertAccepted(configured().onMessage(session, mail("reuse-1", "Hello", "Hi")));
 
