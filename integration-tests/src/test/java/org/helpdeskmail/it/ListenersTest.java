@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What the server exposes: every listening socket of the process (SMTP, webadmin, JMX and its RMI
- * connector) is on loopback, and the submission listener talks only to its allow-listed networks.
+ * What the server exposes: the listening sockets of the process are exactly the README's (SMTP,
+ * webadmin, JMX with its RMI connector; the queue broker has none), all on loopback, and the
+ * submission listener talks only to its allow-listed networks.
  */
 class ListenersTest {
     @RegisterExtension
@@ -28,12 +30,16 @@ class ListenersTest {
         .build();
 
     @Test
-    void everyListeningSocketIsOnLoopback() throws Exception {
-        List<InetAddress> listening = listeningAddresses(server.pid());
+    void everyListeningSocketIsOnLoopbackAndOneTheReadmeNames() throws Exception {
+        assertThat(server.jamesCli("ListDomains").output()).contains("helpdesk.localhost");
+        List<InetSocketAddress> listening = listeningAddresses(server.pid());
 
         assertThat(listening).as("listening sockets of the server").isNotEmpty();
-        assertThat(listening).allSatisfy(address -> assertThat(address.isLoopbackAddress()).as(address.toString()).isTrue());
-        assertThat(server.jamesCli("ListDomains").output()).contains("helpdesk.localhost");
+        assertThat(listening).allSatisfy(address -> assertThat(address.getAddress().isLoopbackAddress()).as(address.toString()).isTrue());
+        // mx, submission, webadmin, JMX (its RMI connector shares the registry's port): no queue broker port, nothing else.
+        HelpdeskServerExtension.Ports ports = server.ports();
+        assertThat(listening.stream().map(InetSocketAddress::getPort).distinct())
+            .containsExactlyInAnyOrder(ports.mx(), ports.submission(), ports.webadmin(), ports.jmx());
     }
 
     @Test
@@ -64,7 +70,7 @@ class ListenersTest {
     }
 
     /** Local addresses of the LISTEN sockets the process holds, read from /proc (Linux). */
-    private static List<InetAddress> listeningAddresses(long pid) throws IOException {
+    private static List<InetSocketAddress> listeningAddresses(long pid) throws IOException {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> descriptors = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             descriptors.forEach(descriptor -> {
@@ -78,14 +84,15 @@ class ListenersTest {
                 }
             });
         }
-        List<InetAddress> addresses = new ArrayList<>();
+        List<InetSocketAddress> addresses = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             List<String> lines = Files.readAllLines(Path.of(table));
             for (String line : lines.subList(1, lines.size())) {
                 String[] fields = line.trim().split("\\s+");
                 boolean listen = fields[3].equals("0A");
                 if (listen && inodes.contains(fields[9])) {
-                    addresses.add(decode(fields[1].split(":")[0]));
+                    String[] local = fields[1].split(":");
+                    addresses.add(new InetSocketAddress(decode(local[0]), Integer.parseInt(local[1], 16)));
                 }
             }
         }

@@ -12,11 +12,13 @@ import org.apache.james.core.healthcheck.HealthCheck;
 import org.apache.james.queue.activemq.ActiveMQConfiguration;
 import org.apache.james.queue.activemq.ActiveMQHealthCheck;
 import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
-import org.apache.james.queue.activemq.EmbeddedActiveMQ;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorImpl;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
@@ -30,8 +32,9 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
- * The mail queues (spool, outgoing) in an embedded ActiveMQ broker whose KahaDB journal lives under
- * var/store/activemq/: a mail acknowledged 250 is on disk and survives a crash of the process.
+ * The mail queues (spool, outgoing) in an embedded ActiveMQ broker ({@link InJvmBroker}, reachable
+ * inside this JVM only) whose KahaDB journal lives under var/store/activemq/: a mail acknowledged 250
+ * is on disk and survives a crash of the process.
  * The prebuilt James module for this is not published for 3.8.1, hence ours.
  */
 public class DurableMailQueueModule extends AbstractModule {
@@ -40,8 +43,7 @@ public class DurableMailQueueModule extends AbstractModule {
     protected void configure() {
         bind(PersistenceAdapter.class).to(KahaDBPersistenceAdapter.class);
         bind(KahaDBPersistenceAdapter.class).in(Scopes.SINGLETON);
-        bind(EmbeddedActiveMQ.class).in(Scopes.SINGLETON);
-        bind(ActiveMQMailQueueFactory.class).in(Scopes.SINGLETON);
+        bind(InJvmBroker.class).in(Scopes.SINGLETON);
         bind(ActiveMQMetricCollector.class).to(ActiveMQMetricCollectorImpl.class);
         bind(ActiveMQMetricCollectorImpl.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), HealthCheck.class).addBinding().to(ActiveMQHealthCheck.class);
@@ -59,8 +61,15 @@ public class DurableMailQueueModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ConnectionFactory connectionFactory(EmbeddedActiveMQ broker) {
-        return broker.getConnectionFactory();
+    ConnectionFactory connectionFactory(InJvmBroker broker) {
+        return broker.connectionFactory();
+    }
+
+    @Provides
+    @Singleton
+    ActiveMQMailQueueFactory mailQueueFactory(ConnectionFactory connectionFactory, MailQueueItemDecoratorFactory decorators,
+                                              MetricFactory metricFactory, GaugeRegistry gaugeRegistry, ActiveMQMetricCollector collector) {
+        return new ActiveMQMailQueueFactory(connectionFactory, decorators, metricFactory, gaugeRegistry, collector);
     }
 
     @Provides
