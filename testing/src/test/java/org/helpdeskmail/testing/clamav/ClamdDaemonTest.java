@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,12 +133,25 @@ class ClamdDaemonTest {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", clamd.port()), 5_000);
             socket.setSoTimeout(10_000);
+            // The answer is read while the stream is still being written: clamd answers and closes as soon
+            // as the limit is crossed, and the rest of the write then fails (broken pipe), as it should.
+            CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return reply(socket.getInputStream());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             DataOutputStream output = new DataOutputStream(socket.getOutputStream());
-            output.write("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII));
-            output.writeInt(big.length);
-            output.write(big);
-            output.flush();
-            reply = reply(socket.getInputStream());
+            try {
+                output.write("zINSTREAM\0".getBytes(StandardCharsets.US_ASCII));
+                output.writeInt(big.length);
+                output.write(big);
+                output.flush();
+            } catch (IOException closedByClamd) {
+                // expected once clamd has answered
+            }
+            reply = answer.join();
         }
         assertThat(reply).isEqualTo("INSTREAM size limit exceeded. ERROR");
     }
