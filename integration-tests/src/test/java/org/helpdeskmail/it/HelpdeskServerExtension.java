@@ -260,6 +260,16 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         }
     }
 
+    /** SIGTERM, then the wait for the process to end: its exit code, or an AssertionError after {@code within}. */
+    public int terminate(Duration within) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("the server did not exit within " + within + " of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL: the process gets no chance to flush or close anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();

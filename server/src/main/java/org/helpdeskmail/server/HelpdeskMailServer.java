@@ -99,7 +99,7 @@ public final class HelpdeskMailServer {
             System.exit(EXIT_STARTUP_FAILED);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "helpdesk-mail-shutdown"));
+        GracefulStop.install(server);
     }
 
     private static Path home() {

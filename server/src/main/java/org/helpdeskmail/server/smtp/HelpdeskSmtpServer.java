@@ -1,5 +1,7 @@
 package org.helpdeskmail.server.smtp;
 
+import java.nio.charset.StandardCharsets;
+
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
@@ -10,9 +12,17 @@ import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.smtpserver.netty.SMTPServer;
 import org.apache.james.smtpserver.netty.SmtpMetrics;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 
 /**
  * James's SMTP listener with our framing and timeouts: {@link SmtpLineFramer} instead of James's line
@@ -33,6 +43,8 @@ public class HelpdeskSmtpServer extends SMTPServer {
 
     private int stressTimeoutSeconds = DEFAULT_STRESS_TIMEOUT_SECONDS;
     private CommandTimeout.Load load;
+    private final ChannelGroup clients = new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE);
+    private volatile boolean stopping;
 
     public HelpdeskSmtpServer(SmtpMetrics smtpMetrics) {
         super(smtpMetrics);
@@ -49,7 +61,27 @@ public class HelpdeskSmtpServer extends SMTPServer {
 
     /** Connections open now on this listener. */
     public int openConnections() {
-        return load == null ? 0 : load.open();
+        return clients.size();
+    }
+
+    /**
+     * The first step of a graceful stop: from now on a new connection is answered
+     * {@code 421 4.3.2} and closed; the open ones go on until they end or {@link #closeClients} runs.
+     */
+    public void refuseNewConnections() {
+        stopping = true;
+    }
+
+    /** The last step of a graceful stop: each client still connected gets 421 4.3.2, then the close. */
+    public void closeClients() {
+        for (Channel client : clients) {
+            // On the client's own event loop, so that the reply goes after any reply already being written.
+            client.eventLoop().execute(() -> client.writeAndFlush(shuttingDown()).addListener(ChannelFutureListener.CLOSE));
+        }
+    }
+
+    private ByteBuf shuttingDown() {
+        return Unpooled.copiedBuffer("421 4.3.2 " + getHelloName() + " Service shutting down, try again later\r\n", StandardCharsets.US_ASCII);
     }
 
     @Override
@@ -69,6 +101,16 @@ public class HelpdeskSmtpServer extends SMTPServer {
 
             @Override
             public void initChannel(SocketChannel channel) throws Exception {
+                if (stopping) {
+                    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            ctx.writeAndFlush(shuttingDown()).addListener(ChannelFutureListener.CLOSE);
+                        }
+                    });
+                    return;
+                }
+                clients.add(channel);
                 super.initChannel(channel);
                 ChannelPipeline pipeline = channel.pipeline();
                 pipeline.replace(HandlerConstants.TIMEOUT_HANDLER, TIMEOUT_HANDLER,
