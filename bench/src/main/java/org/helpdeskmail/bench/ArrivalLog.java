@@ -1,9 +1,12 @@
 package org.helpdeskmail.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -11,8 +14,9 @@ import java.util.regex.Pattern;
 
 /**
  * What a receiving end of the benchmark saw (the webhook receiver, the sink MX): for each benchmark
- * token the first arrival that carried it, and counters over every arrival. A token seen again is a
- * duplicate (a retry); an arrival without token is counted apart (e.g. the server's own mail).
+ * token every arrival that carried it, first one first, and counters over every arrival. A token
+ * seen again is a duplicate (a retry); an arrival without token is counted apart (e.g. the server's
+ * own mail).
  *
  * @param <A> what is kept of an arrival (at least when it arrived)
  */
@@ -24,7 +28,8 @@ final class ArrivalLog<A> {
     record Counts(long arrivals, long bytes, long withoutToken, long duplicates) {
     }
 
-    private final Map<String, A> firstByToken = new ConcurrentHashMap<>();
+    /** Lists of one or two in practice: copied on append, so a reader never sees one being changed. */
+    private final Map<String, List<A>> byToken = new ConcurrentHashMap<>();
     private final AtomicLong arrivals = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong withoutToken = new AtomicLong();
@@ -44,7 +49,7 @@ final class ArrivalLog<A> {
         bytes.addAndGet(size);
         if (token.isEmpty()) {
             withoutToken.incrementAndGet();
-        } else if (firstByToken.putIfAbsent(token.get(), arrival) != null) {
+        } else if (byToken.merge(token.get(), List.of(arrival), ArrivalLog::append).size() > 1) {
             duplicates.incrementAndGet();
         }
     }
@@ -53,15 +58,26 @@ final class ArrivalLog<A> {
         return new Counts(arrivals.get(), bytes.get(), withoutToken.get(), duplicates.get());
     }
 
+    private static <A> List<A> append(List<A> earlier, List<A> later) {
+        List<A> all = new ArrayList<>(earlier);
+        all.addAll(later);
+        return List.copyOf(all);
+    }
+
     Optional<A> first(String token) {
-        return Optional.ofNullable(firstByToken.get(token));
+        return all(token).stream().findFirst();
+    }
+
+    /** Every arrival that carried the token, in the order they were recorded; empty if none. */
+    List<A> all(String token) {
+        return byToken.getOrDefault(token, List.of());
     }
 
     /** Waits until each of the tokens arrived; false when the timeout came first. */
     boolean awaitAll(Collection<String> tokens, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         // Polling is fine here: the end time that counts is each arrival's own time, not when we notice it.
-        while (!firstByToken.keySet().containsAll(tokens)) {
+        while (!byToken.keySet().containsAll(tokens)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -70,7 +86,12 @@ final class ArrivalLog<A> {
         return true;
     }
 
+    /** Every token that arrived so far. */
+    Set<String> tokens() {
+        return Set.copyOf(byToken.keySet());
+    }
+
     long receivedOf(Collection<String> tokens) {
-        return tokens.stream().filter(firstByToken::containsKey).count();
+        return tokens.stream().filter(byToken::containsKey).count();
     }
 }

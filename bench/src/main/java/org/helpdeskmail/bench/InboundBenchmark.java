@@ -1,6 +1,5 @@
 package org.helpdeskmail.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
@@ -75,7 +74,7 @@ public final class InboundBenchmark {
         String senderDomain = options.senders().domain();
         String heloName = "mail-out." + senderDomain;
         try (WebhookReceiver receiver = WebhookReceiver.start(0, 32);
-             LoopbackDnsResponder dns = options.deadDns() ? null : senderZone(senderDomain, heloName).start();
+             LoopbackDnsResponder dns = options.deadDns() ? null : LoopbackDnsResponder.senderZone(senderDomain, heloName).start();
              ClamdDaemon clamd = options.clamd() ? ClamdDaemon.start(ClamdDaemon.Options.defaults().withStreamMaxLength("64M")) : null;
              RspamdDaemon rspamd = options.rspamd() ? RspamdDaemon.start() : null) {
             Map<String, String> scannerEnvironment = new HashMap<>();
@@ -98,22 +97,6 @@ public final class InboundBenchmark {
                 }
             }
         }
-    }
-
-    /**
-     * What a well-configured sender publishes, for the test domain only: SPF allowing loopback
-     * (where the load comes from), a DMARC policy, an MX, and forward-confirmed reverse DNS of
-     * 127.0.0.1 (PTR to the HELO name, A back). Every other name is unknown (NXDOMAIN), DNSBL zones
-     * included, which reads as "not listed". So the MX sees legitimate mail: no greylisting, no
-     * temporary DNS errors.
-     */
-    private static LoopbackDnsResponder senderZone(String senderDomain, String heloName) throws IOException {
-        String spf = "v=spf1 ip4:127.0.0.0/8 -all";
-        return new LoopbackDnsResponder()
-            .txt(senderDomain, spf).mx(senderDomain, 10, heloName).a(senderDomain, "127.0.0.1")
-            .txt("_dmarc." + senderDomain, "v=DMARC1; p=none")
-            .a(heloName, "127.0.0.1").txt(heloName, spf)
-            .ptr("1.0.0.127.in-addr.arpa", heloName);
     }
 
     private InboundResult measure(ServerProcess server, WebhookReceiver receiver, LoopbackDnsResponder dns, MessageMix mix,

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sends messages over a fixed number of concurrent SMTP sessions and records, for each one, the
@@ -40,8 +41,11 @@ public final class LoadGenerator {
     public record Accepted(String token, int messageNumber, long acceptedAtNanos) {
     }
 
-    /** A message the server did not accept, with what it answered (or what broke). */
-    public record Failure(int messageNumber, String reason) {
+    /**
+     * A message the server did not accept, with what it answered (or what broke). rejected: the
+     * server answered with a refusal; otherwise the connection failed or broke.
+     */
+    public record Failure(int messageNumber, String reason, boolean rejected) {
     }
 
     /**
@@ -67,6 +71,16 @@ public final class LoadGenerator {
 
     /** The same at another rate (0: unpaced), e.g. for a warm-up. */
     public Result run(String tokenPrefix, int count, double ratePerSecond) throws InterruptedException {
+        return run(tokenPrefix, count, ratePerSecond, () -> true);
+    }
+
+    /**
+     * The same until {@code keepSending} says false (or count messages were sent): no session starts
+     * another message then, and the run returns once the messages under way are through (accepted,
+     * refused or broken off). A crash test stops the load that way just before it kills the server,
+     * so that what breaks is only what was in flight.
+     */
+    public Result run(String tokenPrefix, int count, double ratePerSecond, BooleanSupplier keepSending) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         ExecutorService sessions = Executors.newFixedThreadPool(settings.concurrency(), runnable -> {
             Thread thread = new Thread(runnable, "smtp-session");
@@ -77,7 +91,7 @@ public final class LoadGenerator {
             long start = System.nanoTime();
             List<Future<Outcomes>> workers = new ArrayList<>();
             for (int i = 0; i < settings.concurrency(); i++) {
-                workers.add(sessions.submit(() -> sendUntilDone(next, tokenPrefix, count, start, ratePerSecond)));
+                workers.add(sessions.submit(() -> sendUntilDone(next, tokenPrefix, count, start, ratePerSecond, keepSending)));
             }
             List<Accepted> accepted = new ArrayList<>(count);
             List<Failure> failures = new ArrayList<>();
@@ -101,17 +115,20 @@ public final class LoadGenerator {
         final List<Failure> failures = new ArrayList<>();
     }
 
-    private Outcomes sendUntilDone(AtomicInteger next, String tokenPrefix, int count, long start, double ratePerSecond)
-            throws IOException, InterruptedException {
+    private Outcomes sendUntilDone(AtomicInteger next, String tokenPrefix, int count, long start, double ratePerSecond,
+                                   BooleanSupplier keepSending) throws IOException, InterruptedException {
         Outcomes outcomes = new Outcomes();
         SmtpSession session = null;
         int sentInSession = 0;
         int n;
-        while ((n = next.getAndIncrement()) < count) {
+        while (keepSending.getAsBoolean() && (n = next.getAndIncrement()) < count) {
             if (ratePerSecond > 0) {
                 long wait = start + (long) (n * 1e9 / ratePerSecond) - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                if (!keepSending.getAsBoolean()) {
+                    break; // stopped while waiting for its turn: message n is never started
                 }
             }
             String token = tokenPrefix + n;
@@ -127,7 +144,7 @@ public final class LoadGenerator {
                     session = null;
                 }
             } catch (IOException e) {
-                outcomes.failures.add(new Failure(n, e.getMessage()));
+                outcomes.failures.add(new Failure(n, e.getMessage(), e instanceof SmtpSession.SmtpRejection));
                 // After a refusal or a broken connection, start the next message on a fresh session.
                 if (session != null) {
                     session.close();

@@ -42,6 +42,28 @@ public final class LoopbackDnsResponder implements AutoCloseable {
     private DatagramSocket socket;
     private Thread loop;
 
+    /**
+     * What a well-configured sender publishes, for the test domain only: SPF allowing loopback
+     * (where the load comes from), a DMARC policy, an MX, and forward-confirmed reverse DNS of
+     * 127.0.0.1 (PTR to the HELO name, A back). Every other name is unknown (NXDOMAIN), DNSBL zones
+     * included, which reads as "not listed". So the MX sees legitimate mail: no greylisting, no
+     * temporary DNS errors.
+     */
+    public static LoopbackDnsResponder senderZone(String senderDomain, String heloName) throws IOException {
+        String spf = "v=spf1 ip4:127.0.0.0/8 -all";
+        return new LoopbackDnsResponder()
+            .txt(senderDomain, spf).mx(senderDomain, 10, heloName).a(senderDomain, "127.0.0.1")
+            .txt("_dmarc." + senderDomain, "v=DMARC1; p=none")
+            .a(heloName, "127.0.0.1").txt(heloName, spf)
+            .ptr("1.0.0.127.in-addr.arpa", heloName);
+    }
+
+    /** Forward-confirmed reverse DNS of a client address: its PTR to the name, and the name's A back to it. */
+    public LoopbackDnsResponder hostName(String ipv4, String name) throws IOException {
+        String[] octets = ipv4.split("\\.");
+        return ptr(octets[3] + "." + octets[2] + "." + octets[1] + "." + octets[0] + ".in-addr.arpa", name).a(name, ipv4);
+    }
+
     public LoopbackDnsResponder a(String name, String ipv4) throws IOException {
         return add(name, A, InetAddress.getByName(ipv4).getAddress()); // a literal: parsed, never looked up
     }

@@ -162,10 +162,15 @@ final class SmtpSession implements Closeable {
         while (true) {
             String line = readLine();
             reply.append(reply.length() == 0 ? "" : " | ").append(line);
-            if (line.length() < 4 || line.charAt(3) != '-') {
+            if (endsReply(line)) {
                 return reply.toString();
             }
         }
+    }
+
+    /** The last line of a reply: "250 ok" (or a bare code), not a continuation such as "250-PIPELINING". */
+    static boolean endsReply(String line) {
+        return line.length() < 4 || line.charAt(3) != '-';
     }
 
     private String readLine() throws IOException {

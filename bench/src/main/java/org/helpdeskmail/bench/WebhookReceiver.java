@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -20,7 +22,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * Stands in for the helpdesk app's inbound webhook (DESIGN.md 4.1): answers 200 to every POST as
- * fast as it can and remembers, per benchmark token, the first POST that carried it (when it was
+ * fast as it can and remembers, per benchmark token, every POST that carried it (when it was
  * received, its {@code X-Helpdesk-Id}, its size). The token is read from the JSON body's top-level
  * {@code subject}, where the load generator put it. {@code GET /stats} shows the counters, for a
  * look with curl. Listens on loopback only.
@@ -37,7 +39,7 @@ public final class WebhookReceiver implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    /** The first POST that carried a token; receivedAtNanos is System.nanoTime() once the body was read. */
+    /** A POST that carried a token; receivedAtNanos is System.nanoTime() once the body was read. */
     public record Post(String token, String helpdeskId, long receivedAtNanos, int bytes) {
     }
 
@@ -85,6 +87,16 @@ public final class WebhookReceiver implements AutoCloseable {
     /** Waits until a POST carried each of the tokens; false when the timeout came first. */
     public boolean awaitAll(Collection<String> tokens, Duration timeout) throws InterruptedException {
         return log.awaitAll(tokens, timeout);
+    }
+
+    /** Every POST that carried the token, first one first (more than one: the server delivered it again). */
+    public List<Post> posts(String token) {
+        return log.all(token);
+    }
+
+    /** Every token a POST carried so far. */
+    public Set<String> tokens() {
+        return log.tokens();
     }
 
     public long receivedOf(Collection<String> tokens) {

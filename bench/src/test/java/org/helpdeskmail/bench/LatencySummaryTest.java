@@ -17,8 +17,22 @@ class LatencySummaryTest {
 
         assertThat(summary.count()).isEqualTo(200);
         assertThat(summary.p50Ms()).isEqualTo(100.0);
+        assertThat(summary.p90Ms()).isEqualTo(180.0);
         assertThat(summary.p99Ms()).isEqualTo(198.0);
         assertThat(summary.maxMs()).isEqualTo(200.0);
+    }
+
+    @Test
+    void nearestRankRoundsUpSoATenthOfTenIsTheTenth() {
+        // 300 connections as in the greeting burst: p90 is the 270th, p99 the 297th
+        long[] nanos = LongStream.rangeClosed(1, 300).map(ms -> ms * 1_000_000).toArray();
+
+        LatencySummary summary = LatencySummary.ofNanos(nanos);
+
+        assertThat(summary.p90Ms()).isEqualTo(270.0);
+        assertThat(summary.p99Ms()).isEqualTo(297.0);
+        assertThat(LatencySummary.percentile(new long[] {10, 20, 30}, 50)).isEqualTo(20);
+        assertThat(LatencySummary.percentile(new long[] {10, 20, 30}, 99)).isEqualTo(30);
     }
 
     @Test

@@ -65,6 +65,21 @@ class LoopbackDnsResponderTest {
     }
 
     @Test
+    void aHostNameIsAPtrOfTheReversedAddressAndAnABack() throws Exception {
+        LoopbackDnsResponder dns = new LoopbackDnsResponder().hostName("127.0.0.17", "mta17.greeting-clients.test");
+        byte[] ptr = query(1, "17.0.0.127.in-addr.arpa", LoopbackDnsResponder.PTR);
+        byte[] a = query(2, "mta17.greeting-clients.test", LoopbackDnsResponder.A);
+
+        byte[] ptrAnswer = dns.answer(ptr, ptr.length);
+        byte[] aAnswer = dns.answer(a, a.length);
+
+        assertThat(answers(ptrAnswer)).isEqualTo(1);
+        assertThat(new String(ptrAnswer, StandardCharsets.US_ASCII)).contains("mta17");
+        assertThat(answers(aAnswer)).isEqualTo(1);
+        assertThat(Arrays.copyOfRange(aAnswer, aAnswer.length - 4, aAnswer.length)).containsExactly(127, 0, 0, 17);
+    }
+
+    @Test
     void answersOverUdpOnLoopback() throws Exception {
         try (LoopbackDnsResponder dns = new LoopbackDnsResponder().a("mail-out.customer-corp.example", "127.0.0.1").start();
              DatagramSocket client = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

@@ -39,6 +39,9 @@ class WebhookReceiverTest {
             });
             assertThat(receiver.stats()).isEqualTo(new WebhookReceiver.Stats(3, 2L * withToken.length() + withoutToken.length(), 1, 1));
             assertThat(receiver.awaitAll(List.of("bench-r1-1"), Duration.ZERO)).isFalse();
+            assertThat(receiver.posts("bench-r1-0")).extracting(WebhookReceiver.Post::helpdeskId).containsExactly("id-1", "id-1");
+            assertThat(receiver.posts("bench-r1-1")).isEmpty();
+            assertThat(receiver.tokens()).containsExactly("bench-r1-0");
         }
     }
 
