@@ -215,7 +215,7 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
                 // Free ports are picked before the server binds them, and a restart binds them again: in between,
                 // another process (or an outgoing connection's ephemeral port) can take one. The server then simply
                 // gets other ports; tests ask ports() each time they connect.
-                boolean portTaken = log().substring((int) logStart).contains("Address already in use");
+                boolean portTaken = portTaken(log().substring((int) logStart));
                 if (!portTaken || attempt == 3) {
                     throw e;
                 }
@@ -224,12 +224,22 @@ public final class HelpdeskServerExtension implements BeforeEachCallback, AfterE
         }
     }
 
+    private static boolean portTaken(String log) {
+        return log.contains("Address already in use") || log.contains("Failed to bind");
+    }
+
     private void startOnce() throws Exception {
+        long logStart = log().length();
         process = launch();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("The server exited with " + process.exitValue() + ":\n" + log());
+            }
+            // Webadmin fails to bind in a thread of its own and the process stays up: no use waiting for it.
+            if (portTaken(log().substring((int) logStart))) {
+                process.destroyForcibly().waitFor();
+                throw new IllegalStateException("A port of the server was taken meanwhile:\n" + log());
             }
             if (answersSmtp(ports.mx()) && isHealthy()) {
                 return;

@@ -25,9 +25,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 
 /**
- * James's SMTP listener with our framing and timeouts: {@link SmtpLineFramer} instead of James's line
- * framer, {@link CommandTimeout} instead of its idle handler. Everything else (TLS, connection limits,
- * the handler chain) is James's.
+ * James's SMTP listener with our framing, timeouts and limits: {@link SmtpLineFramer} instead of
+ * James's line framer, {@link CommandTimeout} instead of its idle handler, {@link ConnectionLimits}
+ * (answered 421) instead of its silent ones. Everything else (TLS, the handler chain) is James's.
  *
  * <pre>{@code
  * <smtpserver>
@@ -40,6 +40,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 public class HelpdeskSmtpServer extends SMTPServer {
     static final int DEFAULT_STRESS_TIMEOUT_SECONDS = 10;
     private static final String TIMEOUT_HANDLER = "helpdesk-command-timeout";
+    private static final String CONNECTION_LIMITS = "helpdesk-connection-limits";
 
     private int stressTimeoutSeconds = DEFAULT_STRESS_TIMEOUT_SECONDS;
     private CommandTimeout.Load load;
@@ -96,7 +97,9 @@ public class HelpdeskSmtpServer extends SMTPServer {
     @Override
     protected AbstractChannelPipelineFactory createPipelineFactory() {
         load = new CommandTimeout.Load(connectionLimit);
-        return new AbstractSSLAwareChannelPipelineFactory<>(getTimeout(), connectionLimit, connPerIP, proxyRequired,
+        ConnectionLimits limits = new ConnectionLimits(connectionLimit, connPerIP, getHelloName());
+        // James's own limit handlers are left out (0, 0): they close without a reply.
+        return new AbstractSSLAwareChannelPipelineFactory<>(getTimeout(), 0, 0, proxyRequired,
             this::getEncryption, getFrameHandlerFactory(), getExecutorGroup()) {
 
             @Override
@@ -113,6 +116,12 @@ public class HelpdeskSmtpServer extends SMTPServer {
                 clients.add(channel);
                 super.initChannel(channel);
                 ChannelPipeline pipeline = channel.pipeline();
+                // First, but behind TLS on an implicit-TLS listener: the 421 must reach the client encrypted.
+                if (pipeline.get(HandlerConstants.SSL_HANDLER) != null) {
+                    pipeline.addAfter(HandlerConstants.SSL_HANDLER, CONNECTION_LIMITS, limits);
+                } else {
+                    pipeline.addFirst(CONNECTION_LIMITS, limits);
+                }
                 pipeline.replace(HandlerConstants.TIMEOUT_HANDLER, TIMEOUT_HANDLER,
                     new CommandTimeout(getTimeout(), stressTimeoutSeconds, load, getHelloName(), System::nanoTime));
             }
